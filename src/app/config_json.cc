@@ -1,0 +1,81 @@
+#include "app/config_json.h"
+
+#include <fmt/format.h>
+
+namespace sluice::app {
+namespace {
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string Ms(config::Millis d) { return Quote(fmt::format("{}ms", d.count())); }
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+  return out + "]";
+}
+
+std::string ListenerJson(const config::ListenerConfig& l) {
+  std::vector<std::string> proxies;
+  for (const auto& c : l.trusted_proxies) proxies.push_back(Quote(c.text));
+  return fmt::format(
+      R"({{"name":{},"listen":{},"max_header_bytes":{},"max_headers":{},"header_timeout":{},)"
+      R"("body_timeout":{},"idle_timeout":{},"send_timeout":{},"max_requests_per_connection":{},)"
+      R"("trusted_proxies":{}}})",
+      Quote(l.name), Quote(l.listen.ToString()), l.max_header_bytes, l.max_headers,
+      Ms(l.header_timeout), Ms(l.body_timeout), Ms(l.idle_timeout), Ms(l.send_timeout),
+      l.max_requests_per_connection, Join(proxies));
+}
+
+std::string RouteJson(const config::RouteConfig& r) {
+  return fmt::format(R"({{"name":{},"match":{{"host":{},"path_prefix":{}}},"cluster":{},)"
+                     R"("max_body":{}}})",
+                     Quote(r.name), Quote(r.match.host), Quote(r.match.path_prefix),
+                     Quote(r.cluster), r.max_body_bytes);
+}
+
+std::string ClusterJson(const config::ClusterConfig& c) {
+  std::vector<std::string> eps;
+  for (const auto& e : c.endpoints) {
+    eps.push_back(fmt::format(R"({{"address":{},"weight":{}}})", Quote(e.address.ToString()),
+                              e.weight));
+  }
+  const char* lb = c.lb == config::LoadBalancing::kRoundRobin ? "round_robin" : "p2c";
+  return fmt::format(
+      R"({{"name":{},"endpoints":{},"lb":"{}","connect_timeout":{},"response_timeout":{},)"
+      R"("idle_timeout":{},"max_connections_per_endpoint":{},"max_idle_per_endpoint":{}}})",
+      Quote(c.name), Join(eps), lb, Ms(c.connect_timeout), Ms(c.response_timeout),
+      Ms(c.idle_timeout), c.max_connections_per_endpoint, c.max_idle_per_endpoint);
+}
+
+}  // namespace
+
+std::string ConfigToJson(const config::Config& cfg) {
+  std::vector<std::string> listeners, routes, clusters;
+  for (const auto& l : cfg.listeners) listeners.push_back(ListenerJson(l));
+  for (const auto& r : cfg.routes) routes.push_back(RouteJson(r));
+  for (const auto& c : cfg.clusters) clusters.push_back(ClusterJson(c));
+  const auto token = cfg.admin.token.empty() ? std::string("\"\"") : Quote("<redacted>");
+  return fmt::format(
+      R"({{"source_file":{},"workers":{},"drain_timeout":{},)"
+      R"("log":{{"level":{},"format":"{}","access_log":{}}},)"
+      R"("admin":{{"listen":{},"token":{}}},"listeners":{},"routes":{},"clusters":{}}})",
+      Quote(cfg.source_file), cfg.workers, Ms(cfg.drain_timeout), Quote(cfg.log.level),
+      cfg.log.format == config::LogFormat::kJson ? "json" : "text", Quote(cfg.log.access_log),
+      Quote(cfg.admin.listen.ToString()), token, Join(listeners), Join(routes), Join(clusters));
+}
+
+}  // namespace sluice::app

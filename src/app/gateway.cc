@@ -1,0 +1,188 @@
+#include "app/gateway.h"
+
+#include <boost/asio/post.hpp>
+#include <csignal>
+
+#include "app/config_json.h"
+
+namespace sluice::app {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// How often the control thread looks at the open-connection count while draining.
+constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
+
+http1::SessionOptions ToSessionOptions(const config::ListenerConfig& l) {
+  http1::SessionOptions o;
+  o.max_header_bytes = l.max_header_bytes;
+  o.max_headers = l.max_headers;
+  o.header_timeout = l.header_timeout;
+  o.body_timeout = l.body_timeout;
+  o.idle_timeout = l.idle_timeout;
+  o.send_timeout = l.send_timeout;
+  o.max_requests_per_connection = l.max_requests_per_connection;
+  return o;
+}
+
+}  // namespace
+
+Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<spdlog::logger> log)
+    : config_(std::move(config)),
+      log_(std::move(log)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      metrics_(registry_),
+      signals_(control_, SIGINT, SIGTERM, SIGHUP),
+      drain_timer_(control_) {}
+
+Gateway::~Gateway() {
+  if (admin_) admin_->Stop();
+  if (!workers_) return;
+  workers_->Stop();
+  workers_->Join();
+  // Idle upstream sockets belong to the worker contexts: close them before those go away;
+  // then destroying the contexts drops every suspended request while its pools still exist.
+  for (auto& [name, cluster] : clusters_) {
+    for (std::size_t w = 0; w < cluster->worker_count(); ++w) cluster->pool(w).CloseIdle();
+  }
+  workers_->DestroyContexts();
+}
+
+void Gateway::Start() {
+  access_log_ = observability::AccessLog::Open(config_->log.access_log);
+  workers_ = std::make_unique<net::WorkerPool>(config_->workers);
+  std::vector<asio::any_io_executor> executors;
+  for (std::size_t w = 0; w < workers_->size(); ++w) {
+    executors.push_back(workers_->context(w).get_executor());
+    trackers_.push_back(std::make_unique<net::ConnectionTracker>(open_connections_));
+  }
+  for (const auto& c : config_->clusters) {
+    clusters_.emplace(c.name, std::make_unique<upstream::Cluster>(c, executors));
+  }
+  handler_ = std::make_unique<proxy::GatewayHandler>(workers_->size(), *access_log_, log_);
+  handler_->Publish(BuildSnapshot(config_, 1, clusters_, metrics_));
+  for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
+    BuildListener(config_->listeners[i], i);
+  }
+  AdminOptions admin{config_->admin.listen.host, config_->admin.listen.port, config_->admin.token};
+  admin_ = std::make_unique<AdminServer>(
+      control_, admin, registry_, log_, [this] { return !draining_.load(); },
+      [cfg = config_] { return ConfigToJson(*cfg); });
+  admin_->Start();
+}
+
+void Gateway::BuildListener(const config::ListenerConfig& cfg, std::size_t index) {
+  auto rt = std::make_unique<ListenerRuntime>();
+  rt->context.options = ToSessionOptions(cfg);
+  rt->context.handler = handler_.get();
+  rt->context.protocol_errors = &metrics_.Route(cfg.name, "");
+  rt->context.connections = &metrics_.Connections(cfg.name, "http1");
+  rt->context.log = log_;
+  std::vector<std::string> cidrs;
+  for (const auto& c : cfg.trusted_proxies) cidrs.push_back(c.text);
+  rt->trusted = net::CidrSet::Parse(cidrs).value_or(net::CidrSet{});
+  auto* raw = rt.get();
+  rt->listener = std::make_unique<net::Listener>(
+      cfg.name, *workers_, log_, [this, raw, index](asio::ip::tcp::socket s, std::size_t worker) {
+        Accept(*raw, index, std::move(s), worker);
+      });
+  rt->listener->Open(cfg.listen.host, cfg.listen.port);
+  log_->info("listener {} on {}:{} ({} workers)", cfg.name, cfg.listen.host,
+             rt->listener->port(), workers_->size());
+  listeners_.push_back(std::move(rt));
+}
+
+void Gateway::Accept(ListenerRuntime& rt, std::size_t index, asio::ip::tcp::socket socket,
+                     std::size_t worker) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  http::ConnectionInfo info;
+  info.listener = config_->listeners[index].name;
+  info.listener_index = index;
+  info.peer_address = peer.address();
+  info.peer_port = peer.port();
+  info.peer_trusted = rt.trusted.Contains(peer.address());
+  info.worker = worker;
+  std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.context,
+                                         *trackers_[worker])
+      ->Start();
+}
+
+uint16_t Gateway::listener_port(std::size_t index) const {
+  return listeners_.at(index)->listener->port();
+}
+
+int Gateway::Run() {
+  workers_->Start();
+  for (auto& l : listeners_) l->listener->Start();
+  WaitForSignal();
+  control_.run();
+  return exit_code_;
+}
+
+void Gateway::WaitForSignal() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (signo == SIGINT) {
+      log_->info("SIGINT: stopping now");
+      StopNow();
+      return;
+    }
+    if (signo == SIGTERM) {
+      BeginDrain();
+    } else if (signo == SIGHUP) {
+      log_->warn("SIGHUP: configuration reload is not available in this version; ignored");
+    }
+    WaitForSignal();
+  });
+}
+
+void Gateway::RequestDrain() {
+  asio::post(control_, [this] { BeginDrain(); });
+}
+
+void Gateway::RequestStop() {
+  asio::post(control_, [this] { StopNow(); });
+}
+
+void Gateway::BeginDrain() {
+  if (draining_.exchange(true)) return;
+  metrics_.draining().Set(1);
+  log_->info("draining: stopped accepting; waiting up to {} ms for {} connection(s)",
+             config_->drain_timeout.count(), open_connections());
+  for (auto& l : listeners_) l->listener->Close();
+  for (std::size_t w = 0; w < workers_->size(); ++w) {
+    asio::post(workers_->context(w), [t = trackers_[w].get()] { t->DrainAll(); });
+  }
+  drain_deadline_ = Clock::now() + config_->drain_timeout;
+  CheckDrained();
+}
+
+void Gateway::CheckDrained() {
+  if (open_connections() == 0 || Clock::now() >= drain_deadline_) {
+    if (open_connections() != 0) {
+      log_->warn("drain timeout: closing {} connection(s)", open_connections());
+    }
+    log_->info("drained; exiting");
+    StopNow();
+    return;
+  }
+  drain_timer_.expires_after(kDrainPollInterval);
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) CheckDrained();
+  });
+}
+
+void Gateway::StopNow() {
+  signals_.cancel();
+  drain_timer_.cancel();
+  if (admin_) admin_->Stop();
+  for (auto& l : listeners_) l->listener->Close();
+  workers_->Stop();
+  control_.stop();
+}
+
+}  // namespace sluice::app

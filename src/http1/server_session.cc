@@ -1,0 +1,321 @@
+#include "http1/server_session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "http/local_reply.h"
+#include "http1/header_block_scanner.h"
+#include "http1/request_validator.h"
+#include "http1/response_head_writer.h"
+
+namespace sluice::http1 {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::as_tuple;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Read granularity: large enough for typical heads in one syscall, small enough not to let
+// one connection pin much memory.
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+ServerSession::ServerSession(asio::ip::tcp::socket socket, http::ConnectionInfo info,
+                             const SessionContext& context, net::ConnectionTracker& tracker)
+    : socket_(std::move(socket)),
+      info_(std::move(info)),
+      context_(context),
+      tracker_(tracker),
+      timer_(socket_.get_executor()),
+      buffer_(context.options.max_header_bytes + 64 * 1024) {}
+
+ServerSession::~ServerSession() = default;
+
+void ServerSession::Start() {
+  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->Run(); },
+                 asio::detached);
+}
+
+void ServerSession::BeginDrain() {
+  draining_ = true;
+  if (idle_) {
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);  // the pending idle read ends and the session closes
+  }
+}
+
+asio::awaitable<void> ServerSession::Run() {
+  tracker_.Add(this);
+  if (context_.connections) context_.connections->Increment();
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  while (!draining_) {
+    if (co_await ReadRequestHead() == HeadOutcome::kClose) break;
+    co_await ServeRequest();
+    if (!keep_alive_) break;
+  }
+  Close();
+  timer_.cancel();
+  tracker_.Remove(this);
+  if (context_.connections) context_.connections->Decrement();
+}
+
+void ServerSession::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  // Half-close first so a client still sending (pipelined bytes) gets our last response
+  // instead of a reset.
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  socket_.close(ignored);
+}
+
+asio::awaitable<bool> ServerSession::WaitForBytes() {
+  const auto room = buffer_.max_size() - buffer_.size();
+  if (room == 0) co_return false;
+  auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
+                                                  as_tuple(use_awaitable));
+  buffer_.commit(n);
+  co_return !ec;
+}
+
+asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
+  const auto& opt = context_.options;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+  parser_->body_limit(boost::none);  // the route's limit is applied by ReadBody
+  keep_alive_ = true;
+  response_started_ = response_finished_ = response_chunked_ = response_bodyless_ = false;
+
+  idle_ = buffer_.size() == 0;
+  if (idle_) {
+    ArmDeadline(Phase::kIdle, opt.idle_timeout);
+    const bool got = co_await WaitForBytes();
+    idle_ = false;
+    if (!got || (draining_ && buffer_.size() == 0)) co_return HeadOutcome::kClose;
+  }
+  ArmDeadline(Phase::kHead, opt.header_timeout);
+  ScanResult scan;
+  for (;;) {
+    // Empty lines between requests are allowed (RFC 9112 §2.2); drop them.
+    while (buffer_.size() >= 2 && static_cast<const char*>(buffer_.data().data())[0] == '\r' &&
+           static_cast<const char*>(buffer_.data().data())[1] == '\n') {
+      buffer_.consume(2);
+    }
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    scan = ScanRequestHead(data);
+    if (scan.status == ScanStatus::kComplete) break;
+    if (scan.status == ScanStatus::kMalformed) {
+      co_await RejectRequest(http::Status::bad_request, "bad_request", scan.error);
+      co_return HeadOutcome::kClose;
+    }
+    if (buffer_.size() >= opt.max_header_bytes) {
+      co_await RejectRequest(http::Status::request_header_fields_too_large, "header_too_large",
+                             "request header block too large");
+      co_return HeadOutcome::kClose;
+    }
+    if (!co_await WaitForBytes()) {
+      if (timed_out_) {
+        co_await RejectRequest(http::Status::request_timeout, "request_header_timeout",
+                               "request header not received in time");
+      }
+      co_return HeadOutcome::kClose;
+    }
+  }
+  DisarmDeadline();
+  if (scan.size > opt.max_header_bytes) {
+    co_await RejectRequest(http::Status::request_header_fields_too_large, "header_too_large",
+                           "request header block too large");
+    co_return HeadOutcome::kClose;
+  }
+  beast::error_code ec;
+  parser_->eager(false);
+  const auto used = parser_->put(asio::buffer(buffer_.data().data(), scan.size), ec);
+  if (ec || !parser_->is_header_done() || used != scan.size) {
+    co_await RejectRequest(http::Status::bad_request, "bad_request", ec ? ec.message() : "bad head");
+    co_return HeadOutcome::kClose;
+  }
+  buffer_.consume(scan.size);
+  auto& req = request();
+  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) > opt.max_headers) {
+    co_await RejectRequest(http::Status::request_header_fields_too_large, "too_many_headers",
+                           "too many header fields");
+    co_return HeadOutcome::kClose;
+  }
+  if (auto v = ValidateRequest(req); !v.ok) {
+    co_await RejectRequest(http::Status::bad_request, "bad_request", v.error);
+    co_return HeadOutcome::kClose;
+  }
+  received_at_ = Clock::now();
+  body_limit_ = UINT64_MAX;
+  body_received_ = 0;
+  expect_continue_ = req.version() >= 11 && !parser_->is_done() &&
+                     beast::iequals(req[http::Field::expect], "100-continue");
+  keep_alive_ = parser_->get().keep_alive();
+  co_return HeadOutcome::kRequest;
+}
+
+asio::awaitable<void> ServerSession::ServeRequest() {
+  co_await context_.handler->Handle(*this);
+  if (!response_finished_) {
+    if (!response_started_ && !closed_) {
+      keep_alive_ = false;
+      co_await http::SendLocalReply(*this, {http::Status::internal_server_error, "internal_error",
+                                            "internal error"});
+    }
+    keep_alive_ = false;  // a truncated response can only be delimited by closing
+  }
+  // Unread request body would be parsed as the next request: never reuse the connection.
+  if (!parser_->is_done()) keep_alive_ = false;
+  ++requests_served_;
+  const auto max = context_.options.max_requests_per_connection;
+  if (max != 0 && requests_served_ >= max) keep_alive_ = false;
+}
+
+asio::awaitable<void> ServerSession::RejectRequest(http::Status status, std::string_view reason,
+                                                   std::string_view detail) {
+  keep_alive_ = false;
+  context_.log->debug("{}:{} rejected: {} ({})", info_.peer_address.to_string(), info_.peer_port,
+                      reason, detail);
+  if (context_.protocol_errors) context_.protocol_errors->Record(static_cast<int>(status), 0);
+  // The head may be unparsed: answer as HTTP/1.1 to a GET so the reply carries its body.
+  parser_.emplace();
+  auto text = std::string(obsolete_reason(status)) + ": " + std::string(detail);
+  co_await http::SendLocalReply(*this, {status, std::string(reason), std::move(text)});
+}
+
+http::BodyLength ServerSession::request_body_length() const {
+  if (parser_->is_done()) return {0};
+  if (parser_->chunked()) return {};
+  if (auto len = parser_->content_length()) return {*len};
+  return {0};
+}
+
+http::BodyError ServerSession::ClassifyReadError(const boost::system::error_code& ec) const {
+  if (timed_out_) return http::BodyError::kTimeout;
+  if (ec == beast::http::error::partial_message) return http::BodyError::kClientGone;
+  const auto& http_errors = make_error_code(beast::http::error::partial_message).category();
+  if (ec.category() == http_errors) return http::BodyError::kMalformed;
+  return http::BodyError::kClientGone;
+}
+
+asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer buf) {
+  if (parser_->is_done() || buf.size() == 0) co_return http::ReadResult{};
+  if (expect_continue_) {
+    expect_continue_ = false;
+    ArmDeadline(Phase::kSend, context_.options.send_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue),
+                                              as_tuple(use_awaitable));
+    DisarmDeadline();
+    if (ec) co_return http::ReadResult{http::BodyError::kClientGone};
+  }
+  if (body_received_ == 0) body_deadline_ = Clock::now() + context_.options.body_timeout;
+  ArmDeadlineAt(Phase::kBody, body_deadline_);
+  std::size_t got = 0;
+  for (;;) {
+    auto& body = parser_->get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    auto [ec, n] = co_await beast::http::async_read_some(socket_, buffer_, *parser_,
+                                                         as_tuple(use_awaitable));
+    if (ec == beast::http::error::need_buffer) ec = {};
+    got = buf.size() - parser_->get().body().size;
+    if (ec) {
+      DisarmDeadline();
+      keep_alive_ = false;
+      co_return http::ReadResult{ClassifyReadError(ec)};
+    }
+    if (got > 0 || parser_->is_done()) break;
+  }
+  DisarmDeadline();
+  body_received_ += got;
+  if (body_received_ > body_limit_) {
+    keep_alive_ = false;
+    co_return http::ReadResult{http::BodyError::kTooLarge};
+  }
+  co_return http::ReadResult{http::BodyError::kNone, got};
+}
+
+asio::awaitable<http::error_code> ServerSession::WriteHead(http::ResponseHeader head,
+                                                           http::BodyLength length) {
+  response_started_ = true;
+  if (draining_) keep_alive_ = false;
+  const auto& req = request();
+  ResponseFraming framing = ChooseFraming(head.result_int(), req.method() == http::Verb::head,
+                                          req.version(), length, keep_alive_);
+  response_bodyless_ = framing.bodyless;
+  response_chunked_ = framing.chunked;
+  keep_alive_ = framing.keep_alive;
+  out_.clear();
+  AppendResponseHead(out_, head, framing, length, req.version());
+  if (framing.bodyless && !framing.chunked) {
+    // No body will follow: nothing is gained by holding the head back.
+  }
+  co_return http::error_code{};
+}
+
+asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer data, bool last) {
+  if (response_finished_) co_return http::error_code{};
+  if (response_bodyless_) data = {};
+  std::string_view suffix;
+  if (response_chunked_) {
+    if (data.size() > 0) AppendChunkHeader(out_, data.size());
+    suffix = ChunkSuffix(data.size() > 0, last);
+  }
+  if (last) response_finished_ = true;
+  const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
+  if (asio::buffer_size(parts) == 0) co_return http::error_code{};
+  ArmDeadline(Phase::kSend, context_.options.send_timeout);
+  auto [ec, n] = co_await asio::async_write(socket_, parts, as_tuple(use_awaitable));
+  DisarmDeadline();
+  out_.clear();
+  if (ec) {
+    keep_alive_ = false;
+    response_finished_ = false;
+    co_return ec;
+  }
+  co_return http::error_code{};
+}
+
+void ServerSession::ArmDeadline(Phase phase, std::chrono::milliseconds timeout) {
+  ArmDeadlineAt(phase, Clock::now() + timeout);
+}
+
+void ServerSession::ArmDeadlineAt(Phase phase, Clock::time_point when) {
+  deadline_phase_ = phase;
+  deadline_ = when;
+  timed_out_ = false;
+  // A pending wait that fires earlier re-arms itself (lazy); only move the timer forward in time.
+  if (timer_armed_ && timer_.expiry() <= when) return;
+  timer_.expires_at(when);
+  timer_armed_ = true;
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->OnTimer(ec);
+  });
+}
+
+void ServerSession::OnTimer(const boost::system::error_code& ec) {
+  if (ec == asio::error::operation_aborted) return;  // superseded by a re-arm or the end
+  timer_armed_ = false;
+  if (deadline_phase_ == Phase::kHandler || closed_) return;
+  if (Clock::now() >= deadline_) {
+    timed_out_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    return;
+  }
+  ArmDeadlineAt(deadline_phase_, deadline_);
+}
+
+}  // namespace sluice::http1

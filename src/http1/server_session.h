@@ -1,0 +1,115 @@
+#pragma once
+// One downstream HTTP/1.1 connection. Reads a request head (strictly checked), hands the
+// exchange to the RequestHandler, and serves pipelined requests one at a time in order, so
+// responses can never be reordered and at most one parsed request waits (the rest stays in
+// the bounded read buffer and, past it, in the client's TCP window).
+//
+// Deadlines: one timer per session, re-armed per phase (idle → head → body → each write).
+// On expiry it cancels the socket operation but keeps the socket, so a 408 can still be sent.
+//
+// Thread-safety: owned by one worker; every member runs on the socket's executor.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <memory>
+#include <optional>
+#include <spdlog/logger.h>
+#include <string>
+
+#include "http/request_handler.h"
+#include "http1/session_options.h"
+#include "net/connection_tracker.h"
+#include "observability/gateway_metrics.h"
+
+namespace sluice::http1 {
+
+// What every session of a listener shares. Outlives the sessions.
+struct SessionContext {
+  SessionOptions options;
+  http::RequestHandler* handler = nullptr;
+  observability::RouteStats* protocol_errors = nullptr;  // requests rejected before routing
+  prometheus::Gauge* connections = nullptr;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+class ServerSession final : public std::enable_shared_from_this<ServerSession>,
+                            public net::DrainableConnection,
+                            private http::ServerExchange {
+ public:
+  ServerSession(boost::asio::ip::tcp::socket socket, http::ConnectionInfo info,
+                const SessionContext& context, net::ConnectionTracker& tracker);
+  ~ServerSession() override;
+
+  void Start();
+  void BeginDrain() override;
+
+ private:
+  enum class Phase { kIdle, kHead, kBody, kSend, kHandler };
+  enum class HeadOutcome { kRequest, kClose };
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+  boost::asio::awaitable<void> Run();
+  boost::asio::awaitable<HeadOutcome> ReadRequestHead();
+  boost::asio::awaitable<void> ServeRequest();
+  boost::asio::awaitable<void> RejectRequest(http::Status status, std::string_view reason,
+                                             std::string_view detail);
+  boost::asio::awaitable<bool> WaitForBytes();
+  void ArmDeadline(Phase phase, std::chrono::milliseconds timeout);
+  void ArmDeadlineAt(Phase phase, std::chrono::steady_clock::time_point when);
+  void DisarmDeadline() { deadline_phase_ = Phase::kHandler; }
+  void OnTimer(const boost::system::error_code& ec);
+  void Close();
+
+  // http::ServerExchange
+  http::RequestHeader& request() override { return parser_->get().base(); }
+  const http::ConnectionInfo& connection() const override { return info_; }
+  http::BodyLength request_body_length() const override;
+  std::chrono::steady_clock::time_point received_at() const override { return received_at_; }
+  boost::asio::awaitable<http::ReadResult> ReadBody(boost::asio::mutable_buffer buf) override;
+  void SetBodyLimit(uint64_t max_bytes) override { body_limit_ = max_bytes; }
+  boost::asio::awaitable<http::error_code> WriteHead(http::ResponseHeader head,
+                                                     http::BodyLength length) override;
+  boost::asio::awaitable<http::error_code> WriteBody(boost::asio::const_buffer data,
+                                                     bool last) override;
+  void CloseAfterResponse() override { keep_alive_ = false; }
+  bool response_started() const override { return response_started_; }
+
+  http::BodyError ClassifyReadError(const boost::system::error_code& ec) const;
+
+  boost::asio::ip::tcp::socket socket_;
+  http::ConnectionInfo info_;
+  const SessionContext& context_;
+  net::ConnectionTracker& tracker_;
+  boost::asio::steady_timer timer_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<Parser> parser_;
+
+  // Deadline state: the timer may fire early (lazy re-arm); only `deadline_` is authoritative.
+  std::chrono::steady_clock::time_point deadline_;
+  Phase deadline_phase_ = Phase::kHandler;
+  bool timed_out_ = false;
+  bool timer_armed_ = false;
+  std::chrono::steady_clock::time_point body_deadline_;
+
+  // Per-request state.
+  std::chrono::steady_clock::time_point received_at_;
+  uint64_t body_limit_ = UINT64_MAX;
+  uint64_t body_received_ = 0;
+  bool expect_continue_ = false;
+  bool keep_alive_ = true;
+  bool response_started_ = false;
+  bool response_chunked_ = false;
+  bool response_bodyless_ = false;  // HEAD, 1xx, 204, 304
+  bool response_finished_ = false;
+  std::string out_;  // serialized head (and chunk framing) waiting to go out with body bytes
+
+  uint32_t requests_served_ = 0;
+  bool draining_ = false;
+  bool idle_ = true;  // waiting for a new request: a drain may close at once
+  bool closed_ = false;
+};
+
+}  // namespace sluice::http1

@@ -1,0 +1,95 @@
+#pragma once
+// Every metric of the request path, declared in one place (STYLE rule 10). Label values are
+// bounded: routes, clusters and listeners come from config; codes are HTTP status codes.
+//
+// Thread-safety: thread-safe. Lookups on the hot path are lock-free after the first use of a
+// (route, code) pair; prometheus-cpp counters and histograms are themselves thread-safe.
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace sluice::observability {
+
+// Histogram buckets for request and upstream durations: roughly log-spaced (1-2.5-5 steps) from
+// 0.5 ms to 30 s, so both cache-speed backends and slow batch endpoints get resolution.
+const prometheus::Histogram::BucketBoundaries& DurationBuckets();
+
+// Kinds of upstream failure, as label values of sluice_upstream_errors_total.
+enum class UpstreamErrorKind { kConnect, kTimeout, kReset, kBadResponse };
+std::string_view ToString(UpstreamErrorKind kind);
+
+// Per (listener, route) request counters and duration histogram.
+// Thread-safety: thread-safe; after the first use of a code Record takes only the histogram's
+// own short mutex (prometheus-cpp 1.0 locks in Observe).
+class RouteStats {
+ public:
+  RouteStats(prometheus::Family<prometheus::Counter>& requests, prometheus::Histogram& duration,
+             std::string listener, std::string route);
+  void Record(int status_code, double duration_seconds);
+
+ private:
+  prometheus::Counter& CounterFor(int status_code);
+
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Histogram& duration_;
+  std::string listener_;
+  std::string route_;
+  // Index = status code 100..599; filled on first use (Family::Add is itself thread-safe and
+  // returns the same counter to racing callers). Written and read with release/acquire so a
+  // reader that sees the pointer also sees the constructed counter.
+  std::array<std::atomic<prometheus::Counter*>, 500> by_code_{};
+  // Codes outside 100..599 (a broken backend) share code="other" to keep labels bounded.
+  std::atomic<prometheus::Counter*> other_code_{nullptr};
+};
+
+// Per cluster: in-flight gauge, upstream latency histogram, error counters.
+// Thread-safety: immutable pointers to thread-safe prometheus metrics.
+struct ClusterStats {
+  prometheus::Gauge* inflight = nullptr;
+  prometheus::Histogram* upstream_latency = nullptr;
+  std::array<prometheus::Counter*, 4> errors{};  // indexed by UpstreamErrorKind
+  void RecordError(UpstreamErrorKind kind) { errors[static_cast<int>(kind)]->Increment(); }
+};
+
+class GatewayMetrics {
+ public:
+  explicit GatewayMetrics(std::shared_ptr<prometheus::Registry> registry);
+
+  [[nodiscard]] const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+  // Stable for the process lifetime: callers may keep the references.
+  RouteStats& Route(const std::string& listener, const std::string& route);
+  ClusterStats& Cluster(const std::string& cluster);
+  prometheus::Gauge& Connections(const std::string& listener, std::string_view protocol);
+
+  prometheus::Gauge& draining() { return *draining_; }
+  // sluice_build_info{version} = 1, set at construction.
+  prometheus::Gauge& build_info() { return *build_info_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_duration_;
+  prometheus::Family<prometheus::Histogram>& upstream_latency_;
+  prometheus::Family<prometheus::Counter>& upstream_errors_;
+  prometheus::Family<prometheus::Gauge>& inflight_;
+  prometheus::Family<prometheus::Gauge>& connections_;
+  prometheus::Gauge* draining_;
+  prometheus::Gauge* build_info_;
+
+  std::mutex mu_;  // guards the maps below (startup and first use only)
+  std::map<std::string, std::unique_ptr<RouteStats>> routes_;
+  std::map<std::string, std::unique_ptr<ClusterStats>> clusters_;
+};
+
+}  // namespace sluice::observability

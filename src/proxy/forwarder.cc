@@ -1,0 +1,212 @@
+#include "proxy/forwarder.h"
+
+#include "core/clock.h"
+#include "http/local_reply.h"
+#include "proxy/header_rewriter.h"
+
+namespace sluice::proxy {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using http::Status;
+using upstream::UpstreamError;
+
+namespace {
+
+// nginx's convention for "client closed the connection before the response": never sent,
+// only logged and counted, so it is told apart from a real answer.
+constexpr int kClientClosedRequest = 499;
+
+}  // namespace
+
+Forwarder::Forwarder(GatewayHandler& gateway, http::ServerExchange& exchange,
+                     const RuntimeSnapshot& snapshot)
+    : gateway_(gateway), exchange_(exchange), snapshot_(snapshot), start_(exchange.received_at()) {}
+
+asio::awaitable<void> Forwarder::Run() {
+  auto& req = exchange_.request();
+  method_ = req.method_string();
+  target_ = req.target();
+  const auto incoming_id = req["X-Request-Id"];
+  request_id_ = IsAcceptableRequestId(incoming_id)
+                    ? std::string(incoming_id)
+                    : gateway_.workers_[exchange_.connection().worker].ids.Next();
+
+  const auto route_index = snapshot_.router.Match(req[http::Field::host], req.target());
+  if (!route_index) {
+    co_await Reply(Status::not_found, "no_route", "no route matches this host and path");
+    co_return;
+  }
+  route_ = &snapshot_.routes[*route_index];
+  const auto max_body = route_->config->max_body_bytes;
+  const auto length = exchange_.request_body_length();
+  if (length.content_length && *length.content_length > max_body) {
+    // Refused before reading: a client waiting on 100-continue never sends the body.
+    exchange_.CloseAfterResponse();
+    co_await Reply(Status::payload_too_large, "body_too_large", "request body too large");
+    co_return;
+  }
+  exchange_.SetBodyLimit(max_body);
+  co_await Forward();
+}
+
+asio::awaitable<void> Forwarder::Forward() {
+  auto& req = exchange_.request();
+  const auto& conn = exchange_.connection();
+  const auto client = conn.peer_address.to_string();
+  RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_});
+  const auto length = exchange_.request_body_length();
+  const bool has_body = !length.empty();
+  const bool head_request = req.method() == http::Verb::head;
+  auto& pool = route_->cluster->pool(conn.worker);
+  auto& stats = *route_->cluster_stats;
+  stats.inflight->Increment();
+  struct InflightGuard {
+    prometheus::Gauge& g;
+    ~InflightGuard() { g.Decrement(); }
+  } inflight{*stats.inflight};
+
+  for (int attempt = 0;; ++attempt) {
+    auto acquired = co_await pool.Acquire(/*fresh=*/attempt > 0);
+    if (acquired.error != UpstreamError::kNone) {
+      co_await UpstreamFailure(acquired.error);
+      co_return;
+    }
+    auto& lease = acquired.lease;
+    endpoint_ = static_cast<int>(lease->endpoint);
+    upstream::UpstreamExchange ux(*lease, route_->cluster->config());
+    const auto dispatched = Clock::now();
+    auto error = co_await ux.SendHead(req, length);
+    if (error == UpstreamError::kNone && has_body) {
+      if (co_await RelayRequestBody(ux, error) == BodyOutcome::kAnswered) co_return;
+    }
+    if (error == UpstreamError::kNone) error = co_await ux.ReadHead(head_request);
+    if (error != UpstreamError::kNone) {
+      // A pooled connection the backend already closed fails before any byte comes back;
+      // that says nothing about the request, so it is sent once more on a new connection.
+      const bool stale = lease->reused && ux.nothing_received() && !has_body && attempt == 0;
+      if (stale) continue;
+      co_await UpstreamFailure(error);
+      co_return;
+    }
+    upstream_seconds_ = core::ToSeconds(Clock::now() - dispatched);
+    stats.upstream_latency->Observe(upstream_seconds_);
+    co_await RelayResponse(ux);
+    if (ux.reusable()) lease.MarkReusable();
+    co_return;
+  }
+}
+
+asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
+    upstream::UpstreamExchange& ux, UpstreamError& error) {
+  const auto length = exchange_.request_body_length();
+  for (;;) {
+    auto read = co_await exchange_.ReadBody(asio::buffer(buffer_));
+    switch (read.error) {
+      case http::BodyError::kNone:
+        break;
+      case http::BodyError::kTooLarge:
+        co_await Reply(Status::payload_too_large, "body_too_large", "request body too large");
+        co_return BodyOutcome::kAnswered;
+      case http::BodyError::kMalformed:
+        co_await Reply(Status::bad_request, "bad_request", "malformed request body");
+        co_return BodyOutcome::kAnswered;
+      case http::BodyError::kTimeout:
+        co_await Reply(Status::request_timeout, "request_body_timeout",
+                       "request body not received in time");
+        co_return BodyOutcome::kAnswered;
+      case http::BodyError::kClientGone:
+        ClientGone();
+        co_return BodyOutcome::kAnswered;
+    }
+    bytes_in_ += read.bytes;
+    const bool last = read.bytes == 0 ||
+                      (length.content_length && bytes_in_ >= *length.content_length);
+    error = co_await ux.SendBody(asio::buffer(buffer_.data(), read.bytes), last);
+    if (error != UpstreamError::kNone) co_return BodyOutcome::kUpstreamFailed;
+    if (last) co_return BodyOutcome::kSent;
+  }
+}
+
+asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
+  auto& head = ux.response();
+  RewriteResponseHeaders(head, request_id_);
+  status_ = head.result_int();
+  const auto length = ux.response_length();
+  if (co_await exchange_.WriteHead(std::move(head), length)) {
+    ClientGone();
+    co_return;
+  }
+  for (;;) {
+    auto read = co_await ux.ReadBody(asio::buffer(buffer_));
+    if (read.error != UpstreamError::kNone) {
+      // Too late for a 502: the head is out. Closing tells the client the body is incomplete.
+      route_->cluster_stats->RecordError(upstream::MetricKind(read.error));
+      reason_ = upstream::ReplyFor(read.error).reason;
+      exchange_.CloseAfterResponse();
+      co_return;
+    }
+    const bool last = ux.body_done();
+    if (co_await exchange_.WriteBody(asio::buffer(buffer_.data(), read.bytes), last)) {
+      ClientGone();
+      co_return;
+    }
+    bytes_out_ += read.bytes;
+    if (last) co_return;
+  }
+}
+
+asio::awaitable<void> Forwarder::UpstreamFailure(UpstreamError error) {
+  if (upstream::CountsAsUpstreamError(error)) {
+    route_->cluster_stats->RecordError(upstream::MetricKind(error));
+  }
+  const auto reply = upstream::ReplyFor(error);
+  co_await Reply(reply.status, reply.reason, reply.reason);
+}
+
+asio::awaitable<void> Forwarder::Reply(Status status, std::string_view reason,
+                                       std::string_view text) {
+  status_ = static_cast<int>(status);
+  reason_ = reason;
+  if (exchange_.response_started()) {
+    exchange_.CloseAfterResponse();
+    co_return;
+  }
+  http::LocalReply reply{status, std::string(reason), std::string(text)};
+  reply.extra_headers.set("X-Request-Id", request_id_);
+  if (co_await http::SendLocalReply(exchange_, std::move(reply))) ClientGone();
+}
+
+void Forwarder::ClientGone() {
+  exchange_.CloseAfterResponse();
+  if (!exchange_.response_started()) status_ = kClientClosedRequest;
+  if (reason_.empty()) reason_ = "client_closed";
+}
+
+void Forwarder::Record() {
+  const auto& conn = exchange_.connection();
+  const double total = core::ToSeconds(Clock::now() - start_);
+  auto* stats = route_ ? route_->stats[conn.listener_index] : snapshot_.no_route[conn.listener_index];
+  stats->Record(status_, total);
+  auto& log = gateway_.access_log_;
+  if (!log.enabled()) return;
+  const auto client = conn.peer_address.to_string();
+  const auto endpoint = endpoint_ >= 0 ? route_->cluster->EndpointName(endpoint_) : std::string();
+  log.Write({.request_id = request_id_,
+             .client = client,
+             .listener = conn.listener,
+             .protocol = conn.protocol == http::Protocol::kHttp2 ? "h2" : "http/1.1",
+             .method = method_,
+             .target = target_,
+             .route = route_ ? std::string_view(route_->config->name) : std::string_view(),
+             .cluster = route_ ? std::string_view(route_->cluster->name()) : std::string_view(),
+             .endpoint = endpoint,
+             .status = status_,
+             .reason = reason_,
+             .total_seconds = total,
+             .upstream_seconds = upstream_seconds_,
+             .bytes_in = bytes_in_,
+             .bytes_out = bytes_out_});
+}
+
+}  // namespace sluice::proxy

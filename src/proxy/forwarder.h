@@ -1,0 +1,60 @@
+#pragma once
+// One request through the gateway: route, forward to a pooled upstream connection with both
+// bodies streamed through one bounded buffer, answer, and record. Lives in the request's
+// coroutine frame; every exit path ends in exactly one response (or a client that went away)
+// and one access-log line.
+//
+// Thread-safety: owned by the request's worker.
+#include <array>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <string>
+
+#include "http/server_exchange.h"
+#include "proxy/gateway_handler.h"
+#include "upstream/upstream_exchange.h"
+#include "upstream/worker_pool.h"
+
+namespace sluice::proxy {
+
+class Forwarder {
+ public:
+  Forwarder(GatewayHandler& gateway, http::ServerExchange& exchange,
+            const RuntimeSnapshot& snapshot);
+
+  boost::asio::awaitable<void> Run();
+  void Record();
+
+ private:
+  enum class BodyOutcome { kSent, kUpstreamFailed, kAnswered };
+
+  boost::asio::awaitable<void> Forward();
+  boost::asio::awaitable<BodyOutcome> RelayRequestBody(upstream::UpstreamExchange& ux,
+                                                       upstream::UpstreamError& error);
+  boost::asio::awaitable<void> RelayResponse(upstream::UpstreamExchange& ux);
+  boost::asio::awaitable<void> UpstreamFailure(upstream::UpstreamError error);
+  boost::asio::awaitable<void> Reply(http::Status status, std::string_view reason,
+                                     std::string_view text);
+  void ClientGone();
+
+  GatewayHandler& gateway_;
+  http::ServerExchange& exchange_;
+  const RuntimeSnapshot& snapshot_;
+  const RouteRuntime* route_ = nullptr;
+  std::chrono::steady_clock::time_point start_;
+
+  std::string request_id_;
+  std::string method_;
+  std::string target_;
+  int status_ = 0;
+  std::string_view reason_;
+  int endpoint_ = -1;
+  double upstream_seconds_ = -1;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+
+  // One relay buffer per request, used for the request body and then the response body.
+  std::array<char, 16 * 1024> buffer_;
+};
+
+}  // namespace sluice::proxy

@@ -1,0 +1,94 @@
+#include "proxy/header_rewriter.h"
+
+#include <array>
+#include <boost/beast/core/string.hpp>
+#include <string>
+#include <vector>
+
+#include "core/version.h"
+
+namespace sluice::proxy {
+
+using http::Field;
+
+namespace {
+
+constexpr std::string_view kVia = "1.1 sluice";
+
+// Hop-by-hop (RFC 9110 §7.6.1) and framing fields; we frame bodies ourselves.
+constexpr std::array<Field, 9> kHopByHop = {
+    Field::connection,        Field::keep_alive, Field::proxy_connection,
+    Field::transfer_encoding, Field::te,         Field::trailer,
+    Field::upgrade,           Field::content_length, Field::proxy_authorization};
+
+void AppendVia(http::Fields& fields) {
+  auto existing = fields[Field::via];
+  if (existing.empty()) {
+    fields.set(Field::via, kVia);
+  } else {
+    std::string v(existing);
+    v += ", ";
+    v += kVia;
+    fields.set(Field::via, v);
+  }
+}
+
+}  // namespace
+
+void StripHopByHop(http::Fields& fields) {
+  // Names listed in Connection are hop-by-hop for this message only.
+  std::vector<std::string> listed;
+  auto [begin, end] = fields.equal_range(Field::connection);
+  for (auto it = begin; it != end; ++it) {
+    std::string_view v = it->value();
+    while (!v.empty()) {
+      const auto comma = v.find(',');
+      auto token = v.substr(0, comma);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      if (!token.empty()) listed.emplace_back(token);
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  for (const auto& name : listed) fields.erase(name);
+  for (auto f : kHopByHop) fields.erase(f);
+}
+
+bool IsAcceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+void RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ctx) {
+  StripHopByHop(req);
+  req.erase(Field::expect);  // sluice answers 100-continue itself
+  AppendVia(req);
+  // X-Forwarded-For: an untrusted peer's claim about earlier hops is dropped, not extended.
+  std::string xff;
+  if (ctx.peer_trusted) {
+    auto [begin, end] = req.equal_range("X-Forwarded-For");
+    for (auto it = begin; it != end; ++it) {
+      if (!xff.empty()) xff += ", ";
+      xff += it->value();
+    }
+  }
+  if (!xff.empty()) xff += ", ";
+  xff += ctx.client_address;
+  req.set("X-Forwarded-For", xff);
+  if (!ctx.peer_trusted || req.count("X-Forwarded-Proto") == 0) {
+    req.set("X-Forwarded-Proto", ctx.tls ? "https" : "http");
+  }
+  req.set("X-Request-Id", ctx.request_id);
+}
+
+void RewriteResponseHeaders(http::ResponseHeader& res, std::string_view request_id) {
+  StripHopByHop(res);
+  AppendVia(res);
+  res.set("X-Request-Id", request_id);
+}
+
+}  // namespace sluice::proxy

@@ -1,0 +1,30 @@
+#pragma once
+// What a proxy must change in headers as a message passes through (RFC 9110 §7.6):
+// drop hop-by-hop fields (the fixed list plus every name listed in Connection), re-frame the
+// body ourselves, record ourselves in Via, and tell the backend who the client is.
+#include <string>
+#include <string_view>
+
+#include "http/types.h"
+
+namespace sluice::proxy {
+
+struct ForwardingContext {
+  std::string_view client_address;  // peer IP as text
+  bool peer_trusted = false;        // keep an incoming X-Forwarded-For only from trusted peers
+  bool tls = false;
+  std::string_view request_id;
+};
+
+// Rewrites the client's request head in place for the upstream.
+void RewriteRequestHeaders(http::RequestHeader& request, const ForwardingContext& ctx);
+// Rewrites the backend's response head in place for the client.
+void RewriteResponseHeaders(http::ResponseHeader& response, std::string_view request_id);
+
+// Removes Connection-listed names and the fixed hop-by-hop set, plus framing headers.
+void StripHopByHop(http::Fields& fields);
+
+// A client-supplied X-Request-Id is kept only if short and printable; else a new one is made.
+[[nodiscard]] bool IsAcceptableRequestId(std::string_view id);
+
+}  // namespace sluice::proxy

@@ -1,0 +1,178 @@
+#include "upstream/upstream_exchange.h"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <charconv>
+
+namespace sluice::upstream {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::as_tuple;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::uint32_t kMaxResponseHeadBytes = 64 * 1024;
+
+bool MethodExpectsBody(http::Verb v) {
+  return v == http::Verb::post || v == http::Verb::put || v == http::Verb::patch;
+}
+
+void AppendHex(std::string& out, std::size_t n) {
+  char hex[20];
+  auto [end, ec] = std::to_chars(hex, hex + sizeof(hex), n, 16);
+  out.append(hex, end);
+  out += "\r\n";
+}
+
+}  // namespace
+
+UpstreamExchange::UpstreamExchange(Connection& conn, const config::ClusterConfig& cfg)
+    : conn_(conn), cfg_(cfg) {}
+
+asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHeader& req,
+                                                          http::BodyLength length) {
+  out_.clear();
+  out_ += req.method_string();
+  out_ += ' ';
+  out_ += req.target();
+  out_ += " HTTP/1.1\r\n";
+  for (const auto& f : req) {
+    out_ += f.name_string();
+    out_ += ": ";
+    out_ += f.value();
+    out_ += "\r\n";
+  }
+  const bool has_body = !length.content_length || *length.content_length > 0;
+  if (length.content_length) {
+    if (*length.content_length > 0 || MethodExpectsBody(req.method())) {
+      out_ += "Content-Length: ";
+      out_ += std::to_string(*length.content_length);
+      out_ += "\r\n";
+    }
+  } else {
+    out_ += "Transfer-Encoding: chunked\r\n";
+    request_chunked_ = true;
+  }
+  out_ += "\r\n";
+  if (has_body) co_return UpstreamError::kNone;  // sent with the first body bytes
+  request_done_ = true;
+  co_return co_await Write({}, {});
+}
+
+asio::awaitable<UpstreamError> UpstreamExchange::SendBody(asio::const_buffer data, bool last) {
+  if (request_done_) co_return UpstreamError::kNone;
+  std::string_view suffix;
+  if (request_chunked_) {
+    if (data.size() > 0) AppendHex(out_, data.size());
+    if (data.size() > 0) {
+      suffix = last ? std::string_view("\r\n0\r\n\r\n") : std::string_view("\r\n");
+    } else if (last) {
+      suffix = "0\r\n\r\n";
+    }
+  }
+  if (last) request_done_ = true;
+  co_return co_await Write(data, suffix);
+}
+
+asio::awaitable<UpstreamError> UpstreamExchange::Write(asio::const_buffer data,
+                                                       std::string_view suffix) {
+  const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
+  if (asio::buffer_size(parts) == 0) co_return UpstreamError::kNone;
+  conn_.stream.expires_after(cfg_.response_timeout);
+  auto [ec, n] = co_await asio::async_write(conn_.stream, parts, as_tuple(use_awaitable));
+  out_.clear();
+  if (ec) {
+    failed_ = true;
+    co_return ec == beast::error::timeout ? UpstreamError::kTimeout : UpstreamError::kReset;
+  }
+  co_return UpstreamError::kNone;
+}
+
+UpstreamError UpstreamExchange::Classify(const boost::system::error_code& ec) const {
+  if (ec == beast::error::timeout) return UpstreamError::kTimeout;
+  const auto& http_errors = make_error_code(beast::http::error::end_of_stream).category();
+  if (ec.category() == http_errors && ec != beast::http::error::end_of_stream && ec != beast::http::error::partial_message) {
+    return UpstreamError::kBadResponse;  // a parse error: bad status line, chunking, length
+  }
+  return UpstreamError::kReset;
+}
+
+bool UpstreamExchange::FramingIsAmbiguous() const {
+  const auto& res = parser_->get();
+  const auto cl = res.count(http::Field::content_length);
+  const auto te = res.count(http::Field::transfer_encoding);
+  if (cl > 1 || (cl > 0 && te > 0) || te > 1) return true;
+  return te == 1 && !beast::iequals(res[http::Field::transfer_encoding], "chunked");
+}
+
+asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {
+  for (;;) {
+    parser_.emplace();
+    parser_->header_limit(kMaxResponseHeadBytes);
+    parser_->body_limit(boost::none);
+    if (head_request) parser_->skip(true);
+    conn_.stream.expires_after(cfg_.response_timeout);
+    auto [ec, n] = co_await beast::http::async_read_header(conn_.stream, conn_.buffer, *parser_,
+                                                           as_tuple(use_awaitable));
+    if (ec) {
+      failed_ = true;
+      co_return Classify(ec);
+    }
+    head_received_ = true;
+    const auto status = parser_->get().result_int();
+    if (status == 101) break;  // upgrades are not proxied: reported as a bad response below
+    if (status >= 100 && status < 200) continue;  // interim (100, 103): the final one follows
+    break;
+  }
+  if (parser_->get().result_int() < 200 || FramingIsAmbiguous()) {
+    failed_ = true;
+    co_return UpstreamError::kBadResponse;
+  }
+  server_keep_alive_ = parser_->get().keep_alive();
+  co_return UpstreamError::kNone;
+}
+
+http::BodyLength UpstreamExchange::response_length() const {
+  if (parser_->is_done()) {
+    // HEAD/304: the body is empty, but the advertised length is passed on to the client.
+    if (auto cl = parser_->content_length()) return {*cl};
+    return {0};
+  }
+  if (parser_->chunked()) return {};
+  if (auto cl = parser_->content_length()) return {*cl};
+  return {};  // delimited by close
+}
+
+asio::awaitable<BodyRead> UpstreamExchange::ReadBody(asio::mutable_buffer buf) {
+  if (parser_->is_done() || buf.size() == 0) co_return BodyRead{};
+  for (;;) {
+    auto& body = parser_->get().body();
+    body.data = buf.data();
+    body.size = buf.size();
+    conn_.stream.expires_after(cfg_.response_timeout);
+    auto [ec, n] = co_await beast::http::async_read_some(conn_.stream, conn_.buffer, *parser_,
+                                                         as_tuple(use_awaitable));
+    if (ec == beast::http::error::need_buffer) ec = {};
+    const std::size_t got = buf.size() - parser_->get().body().size;
+    if (ec == beast::http::error::end_of_stream && parser_->is_done()) ec = {};
+    if (ec) {
+      failed_ = true;
+      co_return BodyRead{Classify(ec)};
+    }
+    if (got > 0 || parser_->is_done()) co_return BodyRead{UpstreamError::kNone, got};
+  }
+}
+
+bool UpstreamExchange::reusable() const {
+  return !failed_ && request_done_ && parser_ && parser_->is_done() && server_keep_alive_ &&
+         conn_.buffer.size() == 0;
+}
+
+}  // namespace sluice::upstream

@@ -1,0 +1,127 @@
+#include "app/admin_router.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+namespace sluice::app {
+namespace {
+
+class AdminRouterTest : public ::testing::Test {
+ protected:
+  AdminResponse Handle(std::string_view method, std::string_view target,
+                       std::string_view authorization = "", std::string_view token = "") {
+    return HandleAdminRequest({method, target, authorization}, token, handlers_);
+  }
+
+  static std::string Header(const AdminResponse& response, std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return "";
+  }
+
+  bool ready_ = true;
+  AdminHandlers handlers_{[] { return std::string("metric_a 1\n"); }, [this] { return ready_; },
+                          [] { return std::string(R"({"workers":2})"); }};
+};
+
+TEST_F(AdminRouterTest, HealthzIsAlwaysOk) {
+  ready_ = false;
+  const auto response = Handle("GET", "/healthz");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "ok");
+}
+
+TEST_F(AdminRouterTest, ReadyzFollowsReadiness) {
+  EXPECT_EQ(Handle("GET", "/readyz").status, 200u);
+  EXPECT_EQ(Handle("GET", "/readyz").body, "ready");
+  ready_ = false;
+  EXPECT_EQ(Handle("GET", "/readyz").status, 503u);
+  EXPECT_EQ(Handle("GET", "/readyz").body, "draining");
+}
+
+TEST_F(AdminRouterTest, MetricsUsesPrometheusTextContentType) {
+  const auto response = Handle("GET", "/metrics");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(response.body, "metric_a 1\n");
+}
+
+TEST_F(AdminRouterTest, ConfigIsJson) {
+  const auto response = Handle("GET", "/config");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, R"({"workers":2})");
+}
+
+TEST_F(AdminRouterTest, QueryStringIsIgnored) {
+  EXPECT_EQ(Handle("GET", "/healthz?verbose=1").status, 200u);
+}
+
+TEST_F(AdminRouterTest, HeadIsAnsweredLikeGet) {
+  const auto response = Handle("HEAD", "/metrics");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.body, "metric_a 1\n");  // the server sends only its length
+}
+
+TEST_F(AdminRouterTest, UnknownPathIs404) {
+  EXPECT_EQ(Handle("GET", "/").status, 404u);
+  EXPECT_EQ(Handle("GET", "/metricsx").status, 404u);
+  EXPECT_EQ(Handle("GET", "/healthz/").status, 404u);
+}
+
+TEST_F(AdminRouterTest, OtherMethodsAre405WithAllow) {
+  for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "get"}) {
+    const auto response = Handle(method, "/healthz");
+    EXPECT_EQ(response.status, 405u) << method;
+    EXPECT_EQ(Header(response, "Allow"), "GET, HEAD") << method;
+  }
+}
+
+TEST_F(AdminRouterTest, TokenRequiredBeforeAnythingElse) {
+  for (const char* target : {"/metrics", "/nope"}) {
+    const auto response = Handle("GET", target, "", "s3cret");
+    EXPECT_EQ(response.status, 401u) << target;
+    EXPECT_EQ(Header(response, "WWW-Authenticate"), "Bearer");
+  }
+  EXPECT_EQ(Handle("POST", "/metrics", "", "s3cret").status, 401u);
+}
+
+TEST_F(AdminRouterTest, AcceptsOnlyTheExactBearerToken) {
+  const std::string_view token = "s3cret";
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer s3cret", token).status, 200u);
+  EXPECT_EQ(Handle("GET", "/healthz", "bearer s3cret", token).status, 200u);
+  EXPECT_EQ(Handle("GET", "/healthz", "  Bearer   s3cret ", token).status, 200u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer s3cre", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer s3cret2", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer S3CRET", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Basic s3cret", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "s3cret", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearers3cret", token).status, 401u);
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer ", token).status, 401u);
+}
+
+TEST_F(AdminRouterTest, NoTokenConfiguredIgnoresAuthorization) {
+  EXPECT_EQ(Handle("GET", "/healthz", "Bearer whatever").status, 200u);
+}
+
+TEST_F(AdminRouterTest, ThrowingHandlerGives500) {
+  handlers_.config_json = []() -> std::string { throw std::runtime_error("boom"); };
+  const auto response = Handle("GET", "/config");
+  EXPECT_EQ(response.status, 500u);
+  EXPECT_NE(response.body.find("boom"), std::string::npos);
+}
+
+TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abd", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("ab", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals("abcd", "abc"));
+  EXPECT_FALSE(ConstantTimeEquals(std::string_view("ab\0", 3), "ab"));
+  EXPECT_FALSE(ConstantTimeEquals("", "abc"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+}
+
+}  // namespace
+}  // namespace sluice::app
