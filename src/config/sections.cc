@@ -48,7 +48,6 @@ void ReadListenerBody(MapReader& map, ListenerConfig& out) {
   if (auto f = map.Optional("body_timeout")) ReadMillis(*f, false, out.body_timeout);
   if (auto f = map.Optional("idle_timeout")) ReadMillis(*f, false, out.idle_timeout);
   if (auto f = map.Optional("send_timeout")) ReadMillis(*f, false, out.send_timeout);
-  if (auto f = map.Optional("max_pipelined")) ReadInteger(*f, 1, 1024, out.max_pipelined);
   if (auto f = map.Optional("max_requests_per_connection")) {
     ReadInteger(*f, 0, kMaxUint32, out.max_requests_per_connection);
   }

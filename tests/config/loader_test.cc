@@ -29,7 +29,6 @@ listeners:
     body_timeout: 30s
     idle_timeout: 2m
     send_timeout: 250ms
-    max_pipelined: 8
     max_requests_per_connection: 1000
     trusted_proxies: [127.0.0.1/32, "::1", 10.0.0.0/8]
   - name: second
@@ -95,7 +94,6 @@ TEST(LoaderTest, FullConfigFillsListeners) {
   EXPECT_EQ(l.body_timeout, milliseconds(30'000));
   EXPECT_EQ(l.idle_timeout, milliseconds(120'000));
   EXPECT_EQ(l.send_timeout, milliseconds(250));
-  EXPECT_EQ(l.max_pipelined, 8u);
   EXPECT_EQ(l.max_requests_per_connection, 1000u);
   ASSERT_EQ(l.trusted_proxies.size(), 3u);
   EXPECT_EQ(l.trusted_proxies[0].text, "127.0.0.1/32");

@@ -46,7 +46,6 @@ struct ListenerConfig {
   Millis body_timeout{60'000};            // total deadline to receive the whole request body
   Millis idle_timeout{60'000};            // keep-alive idle between requests
   Millis send_timeout{60'000};            // a client that reads nothing for this long is dropped
-  uint32_t max_pipelined = 16;            // requests parsed ahead of their responses
   uint32_t max_requests_per_connection = 0;  // 0 = unlimited
   std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For we keep
 };
