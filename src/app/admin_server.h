@@ -49,7 +49,7 @@ class AdminServer {
   AdminServer& operator=(const AdminServer&) = delete;
 
   // Binds and starts accepting. Throws std::system_error naming the address when the host
-  // does not resolve or the bind/listen fails.
+  // does not resolve or the bind/listen fails. Does nothing once started or stopped.
   void Start();
   // The bound port (the ephemeral one when options.port was 0); 0 before Start.
   [[nodiscard]] uint16_t port() const;

@@ -15,7 +15,11 @@ using Millis = std::chrono::milliseconds;
 struct HostPort {
   std::string host;
   uint16_t port = 0;
-  [[nodiscard]] std::string ToString() const { return host + ":" + std::to_string(port); }
+  [[nodiscard]] std::string ToString() const {
+    // IPv6 literals are stored bare (ready to resolve) and bracketed when printed.
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  }
 };
 
 // An IPv4 or IPv6 network in CIDR form, kept as text plus parsed prefix; net parses the bytes.
