@@ -22,8 +22,7 @@ namespace {
 
 using boost::asio::ip::tcp;
 
-constexpr std::string_view kUsage =
-    "usage: sluice-demo-backend --listen HOST:PORT [--threads N]\n";
+constexpr std::string_view kUsage = "usage: sluice-demo-backend --listen HOST:PORT [--threads N]\n";
 
 struct Options {
   std::string listen = "127.0.0.1:9000";

@@ -9,8 +9,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "demo_backend/routes.h"
@@ -88,6 +90,13 @@ asio::awaitable<beast::error_code> WriteSimple(beast::tcp_stream& stream, unsign
   co_return ec;
 }
 
+// A malformed or oversized request (not a closed or broken connection) earns a 4xx reply.
+bool IsParseError(const beast::error_code& ec) {
+  static const auto& http_category = http::make_error_code(http::error::bad_target).category();
+  return ec.category() == http_category && ec != http::error::end_of_stream &&
+         ec != http::error::partial_message;
+}
+
 // Answers a request the parser rejected, then the caller closes the connection.
 asio::awaitable<void> WriteParseError(beast::tcp_stream& stream, beast::error_code ec) {
   Reply reply{.status = 400, .body = "bad request: " + ec.message() + "\n"};
@@ -111,11 +120,7 @@ asio::awaitable<void> Session(tcp::socket socket) {
     }
     if (!ec) std::tie(ec, n) = co_await http::async_read(stream, buffer, parser, kUse);
     if (ec) {
-      const bool parse_error = ec.category() == http::make_error_code(http::error::bad_target)
-                                                    .category() &&
-                               ec != http::error::end_of_stream &&
-                               ec != http::error::partial_message;
-      if (parse_error) co_await WriteParseError(stream, ec);
+      if (IsParseError(ec)) co_await WriteParseError(stream, ec);
       break;
     }
 
@@ -141,7 +146,12 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kUse);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) continue;  // e.g. EMFILE or a connection reset before accept: keep serving
+    if (ec) {
+      // E.g. EMFILE: back off briefly instead of spinning, then keep serving.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(10));
+      co_await pause.async_wait(kUse);
+      continue;
+    }
     asio::co_spawn(acceptor.get_executor(), Session(std::move(socket)), asio::detached);
   }
 }

@@ -32,6 +32,7 @@ struct Listener::Acceptor {
   tcp::acceptor acceptor;
   asio::steady_timer timer;
   std::size_t worker;
+  bool paused = false;  // in an EMFILE episode (for logging once)
 };
 
 Listener::Listener(std::string name, WorkerPool& workers, std::shared_ptr<spdlog::logger> log,
@@ -76,13 +77,21 @@ void Listener::Start() {
             auto [ec, socket] = co_await a->acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
             if (ec == asio::error::operation_aborted || !a->acceptor.is_open()) co_return;
             if (IsResourceExhaustion(ec)) {
-              log_->warn("listener {}: {} — pausing accept for {} ms", name_, ec.message(),
-                         kDescriptorExhaustedPause.count());
+              // Once per episode: a long shortage would otherwise log ten lines a second.
+              if (!a->paused) {
+                log_->warn("listener {}: {}: pausing accept ({} ms steps) until descriptors free up",
+                           name_, ec.message(), kDescriptorExhaustedPause.count());
+              }
+              a->paused = true;
               a->timer.expires_after(kDescriptorExhaustedPause);
               co_await a->timer.async_wait(asio::as_tuple(asio::use_awaitable));
               continue;
             }
             if (ec) continue;  // e.g. connection reset before accept: nothing to serve
+            if (a->paused) {
+              a->paused = false;
+              log_->info("listener {}: accepting again", name_);
+            }
             on_connection_(std::move(socket), a->worker);
           }
         },

@@ -174,7 +174,12 @@ asio::awaitable<void> Forwarder::Reply(Status status, std::string_view reason,
   }
   http::LocalReply reply{status, std::string(reason), std::string(text)};
   reply.extra_headers.set("X-Request-Id", request_id_);
-  if (co_await http::SendLocalReply(exchange_, std::move(reply))) ClientGone();
+  const bool head = exchange_.request().method() == http::Verb::head;
+  if (co_await http::SendLocalReply(exchange_, std::move(reply))) {
+    ClientGone();
+    co_return;
+  }
+  if (!head) bytes_out_ = text.size() + 1;  // SendLocalReply ends the body with a newline
 }
 
 void Forwarder::ClientGone() {
