@@ -48,6 +48,10 @@ CommandLine ParseCommandLine(const std::vector<std::string>& args) {
       cl.config_path = args[++i];
     } else if (a.rfind("--config=", 0) == 0) {
       cl.config_path = a.substr(9);
+      if (cl.config_path.empty()) {
+        cl.error = "--config= needs a file name";
+        return cl;
+      }
     } else if (a == "-h" || a == "--help") {
       cl.command = Command::kHelp;
       return cl;

@@ -2,22 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "observability/json_text.h"
+
 namespace sluice::app {
 namespace {
 
 std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;
+  observability::AppendJsonString(out, s);
+  return out;
 }
 
 std::string Ms(config::Millis d) { return Quote(fmt::format("{}ms", d.count())); }

@@ -9,11 +9,14 @@ bool IsForbiddenControl(unsigned char c) { return (c < 0x20 && c != '\t') || c =
 // "GET /path", HTTP/2's preface on an HTTP/1-only listener, garbage) is rejected.
 bool IsValidRequestLine(std::string_view line) {
   const auto first_space = line.find(' ');
-  const auto last_space = line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space || first_space == 0) {
+  if (first_space == std::string_view::npos || first_space == 0) return false;
+  const auto second_space = line.find(' ', first_space + 1);
+  // Exactly two single spaces: a non-empty target with no space inside it.
+  if (second_space == std::string_view::npos || second_space == first_space + 1 ||
+      line.find(' ', second_space + 1) != std::string_view::npos) {
     return false;
   }
-  const auto version = line.substr(last_space + 1);
+  const auto version = line.substr(second_space + 1);
   return version == "HTTP/1.1" || version == "HTTP/1.0";
 }
 

@@ -1,5 +1,6 @@
 #include "http1/request_validator.h"
 
+#include <boost/asio/ip/address_v6.hpp>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
 
@@ -82,9 +83,9 @@ bool IsValidHost(std::string_view host) {
   if (name.front() == '[') {
     const auto close = name.find(']');
     if (close == std::string_view::npos) return false;
-    for (char c : name.substr(1, close - 1)) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return false;
-    }
+    boost::system::error_code ec;
+    boost::asio::ip::make_address_v6(std::string(name.substr(1, close - 1)), ec);
+    if (ec) return false;
     name = name.substr(close + 1);
     if (name.empty()) return true;
     if (name.front() != ':') return false;

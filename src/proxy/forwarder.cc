@@ -74,6 +74,11 @@ asio::awaitable<void> Forwarder::Forward() {
     }
     auto& lease = acquired.lease;
     endpoint_ = static_cast<int>(lease->endpoint);
+    // HTTP/1.0 clients may omit Host; an HTTP/1.1 upstream needs one (nginx sends the
+    // upstream's address the same way).
+    if (req.count(http::Field::host) == 0) {
+      req.set(http::Field::host, route_->cluster->EndpointName(lease->endpoint));
+    }
     upstream::UpstreamExchange ux(*lease, route_->cluster->config());
     const auto dispatched = Clock::now();
     auto error = co_await ux.SendHead(req, length);

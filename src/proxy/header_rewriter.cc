@@ -16,21 +16,22 @@ namespace {
 constexpr std::string_view kVia = "1.1 sluice";
 
 // Hop-by-hop (RFC 9110 §7.6.1) and framing fields; we frame bodies ourselves.
-constexpr std::array<Field, 9> kHopByHop = {
-    Field::connection,        Field::keep_alive, Field::proxy_connection,
-    Field::transfer_encoding, Field::te,         Field::trailer,
-    Field::upgrade,           Field::content_length, Field::proxy_authorization};
+constexpr std::array<Field, 10> kHopByHop = {
+    Field::connection,     Field::keep_alive,          Field::proxy_connection,
+    Field::transfer_encoding, Field::te,               Field::trailer,
+    Field::upgrade,        Field::content_length,      Field::proxy_authorization,
+    Field::proxy_authenticate};
 
+// Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 void AppendVia(http::Fields& fields) {
-  auto existing = fields[Field::via];
-  if (existing.empty()) {
-    fields.set(Field::via, kVia);
-  } else {
-    std::string v(existing);
-    v += ", ";
-    v += kVia;
-    fields.set(Field::via, v);
+  std::string via;
+  auto [begin, end] = fields.equal_range(Field::via);
+  for (auto it = begin; it != end; ++it) {
+    via += it->value();
+    via += ", ";
   }
+  via += kVia;
+  fields.set(Field::via, via);
 }
 
 }  // namespace
@@ -51,7 +52,10 @@ void StripHopByHop(http::Fields& fields) {
       v.remove_prefix(comma + 1);
     }
   }
-  for (const auto& name : listed) fields.erase(name);
+  // Host is what the request was routed on: a Connection option cannot take it away.
+  for (const auto& name : listed) {
+    if (!boost::beast::iequals(name, "host")) fields.erase(name);
+  }
   for (auto f : kHopByHop) fields.erase(f);
 }
 

@@ -32,7 +32,8 @@ std::size_t LoadBalancer::PickTwoChoices(const std::vector<uint32_t>& outstandin
   // Compare outstanding/weight without division: oa/wa <= ob/wb  ⇔  oa*wb <= ob*wa.
   const uint64_t lhs = uint64_t{outstanding[a]} * weights_[b];
   const uint64_t rhs = uint64_t{outstanding[b]} * weights_[a];
-  if (lhs == rhs) return (rng_() & 1) ? a : b;
+  // On a tie keep the first weighted draw, so weights hold when endpoints are idle.
+  if (lhs == rhs) return a;
   return lhs < rhs ? a : b;
 }
 

@@ -1,0 +1,497 @@
+#include "app/config_json.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::app {
+namespace {
+
+// A strict RFC 8259 reader, just big enough to prove ConfigToJson's output is valid JSON and
+// to look values up in it. Rejects trailing commas, raw control characters in strings, bad
+// escapes, leading zeros, duplicate keys and trailing garbage.
+struct Json {
+  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
+  bool boolean = false;
+  double number = 0;
+  std::string text;  // string value, or the number as written
+  std::vector<Json> array;
+  std::map<std::string, Json> object;
+
+  [[nodiscard]] const Json& operator[](const std::string& key) const {
+    static const Json kMissing;
+    const auto it = object.find(key);
+    return it == object.end() ? kMissing : it->second;
+  }
+  [[nodiscard]] const Json& operator[](std::size_t i) const { return array.at(i); }
+  [[nodiscard]] bool Has(const std::string& key) const { return object.count(key) > 0; }
+};
+
+class JsonReader {
+ public:
+  static std::optional<Json> Parse(std::string_view text) {
+    JsonReader r(text);
+    Json value;
+    r.SkipWs();
+    if (!r.Value(value, 0)) return std::nullopt;
+    r.SkipWs();
+    if (r.pos_ != text.size()) return std::nullopt;
+    return value;
+  }
+
+ private:
+  explicit JsonReader(std::string_view text) : s_(text) {}
+
+  bool Value(Json& out, int depth) {
+    if (depth > 64 || pos_ >= s_.size()) return false;
+    switch (s_[pos_]) {
+      case '{':
+        return Object(out, depth);
+      case '[':
+        return Array(out, depth);
+      case '"':
+        out.kind = Json::Kind::kString;
+        return String(out.text);
+      case 't':
+        out.kind = Json::Kind::kBool;
+        out.boolean = true;
+        return Literal("true");
+      case 'f':
+        out.kind = Json::Kind::kBool;
+        return Literal("false");
+      case 'n':
+        return Literal("null");
+      default:
+        return Number(out);
+    }
+  }
+
+  bool Object(Json& out, int depth) {
+    out.kind = Json::Kind::kObject;
+    ++pos_;
+    SkipWs();
+    if (Peek('}')) {
+      ++pos_;
+      return true;
+    }
+    for (;;) {
+      SkipWs();
+      std::string key;
+      if (!Peek('"') || !String(key)) return false;
+      SkipWs();
+      if (!Peek(':')) return false;
+      ++pos_;
+      SkipWs();
+      Json value;
+      if (!Value(value, depth + 1)) return false;
+      if (!out.object.emplace(std::move(key), std::move(value)).second) return false;
+      SkipWs();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (!Peek('}')) return false;
+      ++pos_;
+      return true;
+    }
+  }
+
+  bool Array(Json& out, int depth) {
+    out.kind = Json::Kind::kArray;
+    ++pos_;
+    SkipWs();
+    if (Peek(']')) {
+      ++pos_;
+      return true;
+    }
+    for (;;) {
+      SkipWs();
+      Json value;
+      if (!Value(value, depth + 1)) return false;
+      out.array.push_back(std::move(value));
+      SkipWs();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (!Peek(']')) return false;
+      ++pos_;
+      return true;
+    }
+  }
+
+  bool String(std::string& out) {
+    ++pos_;  // opening quote
+    while (pos_ < s_.size()) {
+      const auto c = static_cast<unsigned char>(s_[pos_++]);
+      if (c == '"') return true;
+      if (c < 0x20) return false;
+      if (c != '\\') {
+        out += static_cast<char>(c);
+        continue;
+      }
+      if (pos_ >= s_.size()) return false;
+      switch (s_[pos_++]) {
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u': {
+          if (pos_ + 4 > s_.size()) return false;
+          unsigned code = 0;
+          for (int i = 0; i < 4; ++i) {
+            const char h = s_[pos_++];
+            code <<= 4;
+            const int v = HexValue(h);
+            if (v < 0) return false;
+            code |= static_cast<unsigned>(v);
+          }
+          if (code > 0x7f) return false;  // the writer only escapes ASCII controls
+          out += static_cast<char>(code);
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+    return false;
+  }
+
+  bool Number(Json& out) {
+    const std::size_t start = pos_;
+    if (Peek('-')) ++pos_;
+    if (Peek('0')) {
+      ++pos_;
+    } else if (!Digits()) {
+      return false;
+    }
+    if (Peek('.')) {
+      ++pos_;
+      if (!Digits()) return false;
+    }
+    if (Peek('e') || Peek('E')) {
+      ++pos_;
+      if (Peek('+') || Peek('-')) ++pos_;
+      if (!Digits()) return false;
+    }
+    out.kind = Json::Kind::kNumber;
+    out.text = std::string(s_.substr(start, pos_ - start));
+    out.number = std::strtod(out.text.c_str(), nullptr);
+    return true;
+  }
+
+  bool Digits() {
+    const std::size_t start = pos_;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
+    return pos_ > start;
+  }
+
+  bool Literal(std::string_view word) {
+    if (s_.substr(pos_, word.size()) != word) return false;
+    pos_ += word.size();
+    return true;
+  }
+
+  static int HexValue(char h) {
+    if (h >= '0' && h <= '9') return h - '0';
+    if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+    if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+    return -1;
+  }
+
+  [[nodiscard]] bool Peek(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
+  void SkipWs() {
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  std::string_view s_;
+  std::size_t pos_ = 0;
+};
+
+TEST(JsonReaderSelfTest, RejectsInvalidJson) {
+  for (std::string_view bad : {"", "{", "{\"a\":1,}", "[1,]", "{\"a\":01}", "{\"a\":1}x", "{a:1}",
+                               "\"\x01\"", "{\"a\":1,\"a\":2}", "\"\\x\"", "1.", "tru"}) {
+    EXPECT_FALSE(JsonReader::Parse(bad).has_value()) << bad;
+  }
+  EXPECT_TRUE(JsonReader::Parse(R"({"a":[1,-2.5e3,"x\n\u0001",true,false,null,{}]})").has_value());
+}
+
+config::Config FullConfig() {
+  config::Config cfg;
+  cfg.source_file = "/etc/sluice/sluice.yaml";
+  cfg.workers = 4;
+  cfg.drain_timeout = config::Millis{15'000};
+  cfg.log.level = "debug";
+  cfg.log.format = config::LogFormat::kJson;
+  cfg.log.access_log = "/var/log/sluice/access.log";
+  cfg.admin.listen = {"0.0.0.0", 9901};
+  cfg.admin.token = "s3cr3t-t0ken";
+
+  config::ListenerConfig pub;
+  pub.name = "public";
+  pub.listen = {"0.0.0.0", 8080};
+  pub.trusted_proxies = {{"10.0.0.0/8"}, {"::1/128"}};
+  pub.max_requests_per_connection = 1000;
+  config::ListenerConfig internal;
+  internal.name = "internal";
+  internal.listen = {"127.0.0.1", 8081};
+  internal.header_timeout = config::Millis{2'500};
+  cfg.listeners = {pub, internal};
+
+  config::RouteConfig api;
+  api.name = "api";
+  api.match = {"api.example.com", "/v1/"};
+  api.cluster = "api-backends";
+  api.max_body_bytes = 10'485'760;
+  config::RouteConfig fallback;
+  fallback.name = "fallback";
+  fallback.cluster = "static";
+  config::RouteConfig wild;
+  wild.name = "wild";
+  wild.match = {"*.example.com", "/"};
+  wild.cluster = "static";
+  cfg.routes = {api, fallback, wild};
+
+  config::ClusterConfig backends;
+  backends.name = "api-backends";
+  backends.endpoints = {{{"10.0.1.1", 9000}, 1}, {{"10.0.1.2", 9000}, 3}};
+  backends.lb = config::LoadBalancing::kRoundRobin;
+  backends.connect_timeout = config::Millis{250};
+  config::ClusterConfig statics;
+  statics.name = "static";
+  statics.endpoints = {{{"localhost", 8000}, 1}};
+  cfg.clusters = {backends, statics};
+  return cfg;
+}
+
+Json ParseOrFail(const std::string& text) {
+  auto json = JsonReader::Parse(text);
+  EXPECT_TRUE(json.has_value()) << "not valid JSON: " << text;
+  return json.value_or(Json{});
+}
+
+TEST(ConfigJsonTest, DefaultConfigIsValidJson) {
+  const auto json = ParseOrFail(ConfigToJson(config::Config{}));
+  EXPECT_EQ(json.kind, Json::Kind::kObject);
+  EXPECT_EQ(json["listeners"].kind, Json::Kind::kArray);
+  EXPECT_TRUE(json["listeners"].array.empty());
+  EXPECT_TRUE(json["routes"].array.empty());
+  EXPECT_TRUE(json["clusters"].array.empty());
+}
+
+TEST(ConfigJsonTest, FullConfigIsValidJson) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  EXPECT_EQ(json.kind, Json::Kind::kObject);
+}
+
+TEST(ConfigJsonTest, RedactsTheAdminToken) {
+  const auto text = ConfigToJson(FullConfig());
+  EXPECT_EQ(text.find("s3cr3t-t0ken"), std::string::npos);
+  EXPECT_EQ(ParseOrFail(text)["admin"]["token"].text, "<redacted>");
+}
+
+TEST(ConfigJsonTest, EmptyTokenIsShownAsEmpty) {
+  // Telling "no token configured" apart from "a token is set" matters to an operator.
+  auto cfg = FullConfig();
+  cfg.admin.token.clear();
+  const auto json = ParseOrFail(ConfigToJson(cfg));
+  EXPECT_EQ(json["admin"]["token"].kind, Json::Kind::kString);
+  EXPECT_EQ(json["admin"]["token"].text, "");
+}
+
+TEST(ConfigJsonTest, TopLevelSettings) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  EXPECT_EQ(json["source_file"].text, "/etc/sluice/sluice.yaml");
+  EXPECT_EQ(json["workers"].number, 4);
+  EXPECT_EQ(json["drain_timeout"].text, "15000ms");
+  EXPECT_EQ(json["log"]["level"].text, "debug");
+  EXPECT_EQ(json["log"]["format"].text, "json");
+  EXPECT_EQ(json["log"]["access_log"].text, "/var/log/sluice/access.log");
+  EXPECT_EQ(json["admin"]["listen"].text, "0.0.0.0:9901");
+}
+
+TEST(ConfigJsonTest, TextLogFormat) {
+  const auto json = ParseOrFail(ConfigToJson(config::Config{}));
+  EXPECT_EQ(json["log"]["format"].text, "text");
+}
+
+TEST(ConfigJsonTest, ListsEveryListenerInOrder) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  const auto& listeners = json["listeners"];
+  ASSERT_EQ(listeners.array.size(), 2u);
+  EXPECT_EQ(listeners[0]["name"].text, "public");
+  EXPECT_EQ(listeners[0]["listen"].text, "0.0.0.0:8080");
+  EXPECT_EQ(listeners[0]["max_header_bytes"].number, 16 * 1024);
+  EXPECT_EQ(listeners[0]["max_headers"].number, 100);
+  EXPECT_EQ(listeners[0]["header_timeout"].text, "10000ms");
+  EXPECT_EQ(listeners[0]["body_timeout"].text, "60000ms");
+  EXPECT_EQ(listeners[0]["idle_timeout"].text, "60000ms");
+  EXPECT_EQ(listeners[0]["send_timeout"].text, "60000ms");
+  EXPECT_EQ(listeners[0]["max_requests_per_connection"].number, 1000);
+  ASSERT_EQ(listeners[0]["trusted_proxies"].array.size(), 2u);
+  EXPECT_EQ(listeners[0]["trusted_proxies"][0].text, "10.0.0.0/8");
+  EXPECT_EQ(listeners[0]["trusted_proxies"][1].text, "::1/128");
+  EXPECT_EQ(listeners[1]["name"].text, "internal");
+  EXPECT_EQ(listeners[1]["listen"].text, "127.0.0.1:8081");
+  EXPECT_EQ(listeners[1]["header_timeout"].text, "2500ms");
+  EXPECT_TRUE(listeners[1]["trusted_proxies"].array.empty());
+}
+
+TEST(ConfigJsonTest, ListsEveryRouteInOrder) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  const auto& routes = json["routes"];
+  ASSERT_EQ(routes.array.size(), 3u);
+  EXPECT_EQ(routes[0]["name"].text, "api");
+  EXPECT_EQ(routes[0]["match"]["host"].text, "api.example.com");
+  EXPECT_EQ(routes[0]["match"]["path_prefix"].text, "/v1/");
+  EXPECT_EQ(routes[0]["cluster"].text, "api-backends");
+  EXPECT_EQ(routes[0]["max_body"].number, 10'485'760);
+  EXPECT_EQ(routes[1]["name"].text, "fallback");
+  EXPECT_EQ(routes[1]["match"]["host"].text, "*");
+  EXPECT_EQ(routes[1]["match"]["path_prefix"].text, "/");
+  EXPECT_EQ(routes[1]["max_body"].number, 1 << 20);
+  EXPECT_EQ(routes[2]["match"]["host"].text, "*.example.com");
+}
+
+TEST(ConfigJsonTest, ListsEveryClusterWithEndpoints) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  const auto& clusters = json["clusters"];
+  ASSERT_EQ(clusters.array.size(), 2u);
+  const auto& a = clusters[0];
+  EXPECT_EQ(a["name"].text, "api-backends");
+  EXPECT_EQ(a["lb"].text, "round_robin");
+  EXPECT_EQ(a["connect_timeout"].text, "250ms");
+  EXPECT_EQ(a["response_timeout"].text, "30000ms");
+  EXPECT_EQ(a["idle_timeout"].text, "60000ms");
+  EXPECT_EQ(a["max_connections_per_endpoint"].number, 1024);
+  EXPECT_EQ(a["max_idle_per_endpoint"].number, 64);
+  ASSERT_EQ(a["endpoints"].array.size(), 2u);
+  EXPECT_EQ(a["endpoints"][0]["address"].text, "10.0.1.1:9000");
+  EXPECT_EQ(a["endpoints"][0]["weight"].number, 1);
+  EXPECT_EQ(a["endpoints"][1]["address"].text, "10.0.1.2:9000");
+  EXPECT_EQ(a["endpoints"][1]["weight"].number, 3);
+  const auto& b = clusters[1];
+  EXPECT_EQ(b["name"].text, "static");
+  EXPECT_EQ(b["lb"].text, "p2c");
+  ASSERT_EQ(b["endpoints"].array.size(), 1u);
+  EXPECT_EQ(b["endpoints"][0]["address"].text, "localhost:8000");
+}
+
+TEST(ConfigJsonTest, EscapesQuotesBackslashesAndControlCharacters) {
+  auto cfg = FullConfig();
+  const std::string tricky = std::string(
+                                 "a\"b\\c\nd\te\x01"
+                                 "f\x1f/") +
+                             "\x7f";
+  cfg.source_file = tricky;
+  cfg.routes[0].name = tricky;
+  cfg.routes[0].match.path_prefix = "/\"}],{\"x\":";
+  cfg.listeners[0].trusted_proxies = {{tricky}};
+  const auto json = ParseOrFail(ConfigToJson(cfg));
+  EXPECT_EQ(json["source_file"].text, tricky);
+  EXPECT_EQ(json["routes"][0]["name"].text, tricky);
+  EXPECT_EQ(json["routes"][0]["match"]["path_prefix"].text, "/\"}],{\"x\":");
+  EXPECT_EQ(json["listeners"][0]["trusted_proxies"][0].text, tricky);
+  EXPECT_EQ(json["routes"].array.size(), 3u);  // injected text did not add structure
+}
+
+// RFC 3629 well-formedness: no overlongs, no surrogates, nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    unsigned cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+      cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+TEST(JsonReaderSelfTest, Utf8CheckerAgreesWithRfc3629) {
+  for (std::string_view good :
+       {"", "abc", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF"}) {
+    EXPECT_TRUE(IsValidUtf8(good)) << good;
+  }
+  for (std::string_view bad : {"\xFF", "\xC3", "\xC3(", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                               "\xF4\x90\x80\x80", "\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
+}
+
+TEST(ConfigJsonTest, PassesValidUtf8Through) {
+  auto cfg = FullConfig();
+  cfg.routes[0].name = "caf\xC3\xA9 \xE2\x82\xAC";
+  const auto text = ConfigToJson(cfg);
+  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_EQ(ParseOrFail(text)["routes"][0]["name"].text, "caf\xC3\xA9 \xE2\x82\xAC");
+}
+
+TEST(ConfigJsonTest, OutputIsValidUtf8EvenForInvalidInputBytes) {
+  auto cfg = FullConfig();
+  cfg.source_file = "/etc/\xFF\xC3(.yaml";
+  EXPECT_TRUE(IsValidUtf8(ConfigToJson(cfg)));
+}
+
+TEST(ConfigJsonTest, HasExactlyTheDocumentedTopLevelKeys) {
+  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : json.object) keys.push_back(key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"admin", "clusters", "drain_timeout", "listeners",
+                                            "log", "routes", "source_file", "workers"}));
+}
+
+}  // namespace
+}  // namespace sluice::app
