@@ -78,6 +78,7 @@ void Gateway::BuildListener(const config::ListenerConfig& cfg, std::size_t index
   rt->context.options = ToSessionOptions(cfg);
   rt->context.handler = handler_.get();
   rt->context.protocol_errors = &metrics_.Route(cfg.name, "");
+  rt->context.access_log = access_log_.get();
   rt->context.connections = &metrics_.Connections(cfg.name, "http1");
   rt->context.log = log_;
   std::vector<std::string> cidrs;

@@ -143,7 +143,10 @@ asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
   parser_->eager(false);
   const auto used = parser_->put(asio::buffer(buffer_.data().data(), scan.size), ec);
   if (ec || !parser_->is_header_done() || used != scan.size) {
-    co_await RejectRequest(http::Status::bad_request, "bad_request", ec ? ec.message() : "bad head");
+    // Named, not a temporary in the co_await expression: GCC 12 mishandles the lifetime of
+    // such temporaries across a suspension.
+    const std::string detail = ec ? ec.message() : "bad head";
+    co_await RejectRequest(http::Status::bad_request, "bad_request", detail);
     co_return HeadOutcome::kClose;
   }
   buffer_.consume(scan.size);
@@ -171,8 +174,8 @@ asio::awaitable<void> ServerSession::ServeRequest() {
   if (!response_finished_) {
     if (!response_started_ && !closed_) {
       keep_alive_ = false;
-      co_await http::SendLocalReply(*this, {http::Status::internal_server_error, "internal_error",
-                                            "internal error"});
+      http::LocalReply reply{http::Status::internal_server_error, "internal_error", "internal error"};
+      co_await http::SendLocalReply(*this, std::move(reply));
     }
     keep_alive_ = false;  // a truncated response can only be delimited by closing
   }
@@ -192,7 +195,18 @@ asio::awaitable<void> ServerSession::RejectRequest(http::Status status, std::str
   // The head may be unparsed: answer as HTTP/1.1 to a GET so the reply carries its body.
   parser_.emplace();
   auto text = std::string(obsolete_reason(status)) + ": " + std::string(detail);
-  co_await http::SendLocalReply(*this, {status, std::string(reason), std::move(text)});
+  const auto body_bytes = text.size() + 1;  // SendLocalReply adds a newline
+  http::LocalReply reply{status, std::string(reason), std::move(text)};
+  co_await http::SendLocalReply(*this, std::move(reply));
+  if (context_.access_log && context_.access_log->enabled()) {
+    const auto client = info_.peer_address.to_string();
+    context_.access_log->Write({.client = client,
+                                .listener = info_.listener,
+                                .protocol = "http/1.1",
+                                .status = static_cast<int>(status),
+                                .reason = reason,
+                                .bytes_out = body_bytes});
+  }
 }
 
 http::BodyLength ServerSession::request_body_length() const {

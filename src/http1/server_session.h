@@ -22,6 +22,7 @@
 #include "http/request_handler.h"
 #include "http1/session_options.h"
 #include "net/connection_tracker.h"
+#include "observability/access_log.h"
 #include "observability/gateway_metrics.h"
 
 namespace sluice::http1 {
@@ -31,6 +32,7 @@ struct SessionContext {
   SessionOptions options;
   http::RequestHandler* handler = nullptr;
   observability::RouteStats* protocol_errors = nullptr;  // requests rejected before routing
+  observability::AccessLog* access_log = nullptr;        // they are logged too
   prometheus::Gauge* connections = nullptr;
   std::shared_ptr<spdlog::logger> log;
 };
