@@ -1,0 +1,260 @@
+#include "admission/fair_queue.h"
+
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+
+namespace sluice::admission {
+
+using core::Duration;
+using core::TimePoint;
+
+FairQueue::FairQueue(FairQueueConfig config)
+    : config_(std::move(config)),
+      tenant_count_(static_cast<uint32_t>(std::max<std::size_t>(config_.tenant_weights.size(), 1))),
+      standing_max_wait_(config_.standing_max_wait > Duration::zero() ? config_.standing_max_wait
+                                                                      : config_.max_wait / 4),
+      flows_(static_cast<std::size_t>(std::max<uint32_t>(config_.class_count, 1)) * tenant_count_),
+      classes_(std::max<uint32_t>(config_.class_count, 1)),
+      watermark_(config_.low_watermark, config_.high_watermark) {
+  std::vector<uint32_t> weights = config_.tenant_weights;
+  weights.resize(tenant_count_, 1);
+  rings_.reserve(classes_.size());
+  for (std::size_t c = 0; c < classes_.size(); ++c) rings_.emplace_back(weights);
+  by_id_.reserve(std::min<std::size_t>(config_.capacity, 1 << 16));
+}
+
+// --- intrusive lists over slot indices ---
+
+template <uint32_t FairQueue::Slot::*kPrev, uint32_t FairQueue::Slot::*kNext>
+void FairQueue::PushBack(List& list, uint32_t index) {
+  Slot& s = slots_[index];
+  s.*kPrev = list.tail;
+  s.*kNext = kNil;
+  if (list.tail == kNil) {
+    list.head = index;
+  } else {
+    slots_[list.tail].*kNext = index;
+  }
+  list.tail = index;
+  ++list.size;
+}
+
+template <uint32_t FairQueue::Slot::*kPrev, uint32_t FairQueue::Slot::*kNext>
+void FairQueue::Unlink(List& list, uint32_t index) {
+  Slot& s = slots_[index];
+  if (s.*kPrev == kNil) {
+    list.head = s.*kNext;
+  } else {
+    slots_[s.*kPrev].*kNext = s.*kNext;
+  }
+  if (s.*kNext == kNil) {
+    list.tail = s.*kPrev;
+  } else {
+    slots_[s.*kNext].*kPrev = s.*kPrev;
+  }
+  s.*kPrev = s.*kNext = kNil;
+  --list.size;
+}
+
+// --- public operations ---
+
+EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
+  assert(waiter.tenant < tenant_count_ && waiter.priority_class < classes_.size());
+  waiter.tenant = std::min(waiter.tenant, tenant_count_ - 1);
+  waiter.priority_class =
+      std::min(waiter.priority_class, static_cast<uint32_t>(classes_.size() - 1));
+  Completions done;
+  EnqueueResult result = EnqueueResult::kQueued;
+  {
+    const std::lock_guard lock(mu_);
+    ExpireLocked(now, done);
+    std::size_t ahead = 0;
+    for (uint32_t c = 0; c <= waiter.priority_class; ++c) ahead += classes_[c].size;
+    const double budget_s = core::ToSeconds(WaitBudgetLocked(now));
+    if (by_id_.contains(waiter.id)) {
+      assert(false && "duplicate waiter id");
+      result = EnqueueResult::kRejectedFull;
+    } else if (shedding_ && waiter.priority_class >= config_.sheddable_from) {
+      result = EnqueueResult::kShed;
+    } else if (completion_rate_ > 0.0 &&
+               static_cast<double>(ahead + 1) / completion_rate_ > budget_s) {
+      result = EnqueueResult::kRejectedPredictive;
+    } else if (depth_ >= config_.capacity) {
+      const uint32_t victim = PushOutVictimLocked(waiter.priority_class);
+      if (victim == kNil) {
+        result = EnqueueResult::kRejectedFull;
+      } else {
+        RemoveLocked(victim, QueueOutcome::kShed, done);
+      }
+    }
+    if (result == EnqueueResult::kQueued) InsertLocked(std::move(waiter), now);
+  }
+  Run(done);
+  return result;
+}
+
+bool FairQueue::Cancel(uint64_t id) {
+  Completions done;
+  {
+    const std::lock_guard lock(mu_);
+    const auto it = by_id_.find(id);
+    if (it == by_id_.end()) return false;
+    RemoveLocked(it->second, QueueOutcome::kCancelled, done);
+  }
+  Run(done);
+  return true;
+}
+
+int FairQueue::Dispatch(TimePoint now, int slots) {
+  Completions done;
+  int admitted = 0;
+  {
+    const std::lock_guard lock(mu_);
+    ExpireLocked(now, done);
+    const bool lifo = StandingLocked(now);
+    for (; admitted < slots && depth_ > 0; ++admitted) {
+      const uint32_t cls = BestClassLocked();
+      const uint32_t tenant = rings_[cls].PickNext();
+      const List& flow = FlowList(cls, tenant);
+      RemoveLocked(lifo ? flow.tail : flow.head, QueueOutcome::kAdmitted, done);
+    }
+  }
+  Run(done);
+  return admitted;
+}
+
+std::size_t FairQueue::ExpireDeadlines(TimePoint now) {
+  Completions done;
+  {
+    const std::lock_guard lock(mu_);
+    ExpireLocked(now, done);
+  }
+  Run(done);
+  return done.size();
+}
+
+void FairQueue::SetCompletionRate(double per_second) {
+  const std::lock_guard lock(mu_);
+  completion_rate_ = per_second > 0.0 ? per_second : 0.0;  // NaN → 0
+}
+
+std::size_t FairQueue::depth() const {
+  const std::lock_guard lock(mu_);
+  return depth_;
+}
+
+std::size_t FairQueue::depth(uint32_t priority_class) const {
+  const std::lock_guard lock(mu_);
+  return priority_class < classes_.size() ? classes_[priority_class].size : 0;
+}
+
+bool FairQueue::shedding() const {
+  const std::lock_guard lock(mu_);
+  return shedding_;
+}
+
+bool FairQueue::standing(TimePoint now) const {
+  const std::lock_guard lock(mu_);
+  return StandingLocked(now);
+}
+
+// --- internals (mu_ held) ---
+
+void FairQueue::InsertLocked(Waiter waiter, TimePoint now) {
+  uint32_t index = 0;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+  } else {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  waiter.enqueued = now;
+  if (config_.max_wait < waiter.deadline - now) waiter.deadline = now + config_.max_wait;
+  const uint32_t cls = waiter.priority_class;
+  const uint32_t tenant = waiter.tenant;
+  by_id_.emplace(waiter.id, index);
+  by_deadline_.emplace(waiter.deadline, index);
+  slots_[index].waiter = std::move(waiter);
+  List& flow = FlowList(cls, tenant);
+  if (flow.size == 0) rings_[cls].Activate(tenant);
+  PushBack<&Slot::flow_prev, &Slot::flow_next>(flow, index);
+  PushBack<&Slot::class_prev, &Slot::class_next>(classes_[cls], index);
+  if (depth_++ == 0) non_empty_since_ = now;
+  shedding_ = watermark_.Update(depth_);
+}
+
+void FairQueue::RemoveLocked(uint32_t index, QueueOutcome outcome, Completions& done) {
+  Waiter& w = slots_[index].waiter;
+  List& flow = FlowList(w.priority_class, w.tenant);
+  Unlink<&Slot::flow_prev, &Slot::flow_next>(flow, index);
+  if (flow.size == 0) rings_[w.priority_class].Deactivate(w.tenant);
+  Unlink<&Slot::class_prev, &Slot::class_next>(classes_[w.priority_class], index);
+  by_deadline_.erase({w.deadline, index});
+  by_id_.erase(w.id);
+  done.emplace_back(std::move(w.on_done), outcome);
+  w = Waiter{};
+  free_.push_back(index);
+  --depth_;
+  shedding_ = watermark_.Update(depth_);
+}
+
+void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
+  const bool standing = StandingLocked(now);
+  while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
+    RemoveLocked(by_deadline_.begin()->second, QueueOutcome::kTimedOut, done);
+  }
+  if (!standing) return;
+  // Under a standing queue every wait is capped at standing_max_wait_; each class list is in
+  // arrival order, so the overdue waiters are at its head.
+  for (List& cls : classes_) {
+    while (cls.head != kNil && slots_[cls.head].waiter.enqueued + standing_max_wait_ <= now) {
+      RemoveLocked(cls.head, QueueOutcome::kTimedOut, done);
+    }
+  }
+}
+
+uint32_t FairQueue::BestClassLocked() const {
+  uint32_t best = kNil;
+  TimePoint best_key{};
+  for (uint32_t c = 0; c < classes_.size(); ++c) {
+    if (classes_[c].size == 0) continue;
+    if (config_.age_step <= Duration::zero()) return c;  // strict priority
+    const TimePoint key = slots_[classes_[c].head].waiter.enqueued + c * config_.age_step;
+    if (best == kNil || key < best_key) {
+      best = c;
+      best_key = key;
+    }
+  }
+  return best;
+}
+
+uint32_t FairQueue::PushOutVictimLocked(uint32_t arriving_class) const {
+  for (uint32_t c = static_cast<uint32_t>(classes_.size()) - 1; c > arriving_class; --c) {
+    if (classes_[c].size == 0) continue;
+    const List* fattest = nullptr;
+    for (uint32_t t = 0; t < tenant_count_; ++t) {
+      const List& flow = flows_[c * tenant_count_ + t];
+      if (fattest == nullptr || flow.size > fattest->size) fattest = &flow;
+    }
+    return fattest->tail;
+  }
+  return kNil;
+}
+
+bool FairQueue::StandingLocked(TimePoint now) const {
+  return depth_ > 0 && now - non_empty_since_ >= config_.standing_after;
+}
+
+Duration FairQueue::WaitBudgetLocked(TimePoint now) const {
+  return StandingLocked(now) ? std::min(config_.max_wait, standing_max_wait_) : config_.max_wait;
+}
+
+void FairQueue::Run(Completions& done) {
+  for (auto& [on_done, outcome] : done) {
+    if (on_done) on_done(outcome);
+  }
+}
+
+}  // namespace sluice::admission

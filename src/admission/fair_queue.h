@@ -1,0 +1,153 @@
+#pragma once
+// The wait queue in front of one cluster (DESIGN §4 step 5), used when the concurrency gate is
+// full. Each queued request is a Waiter whose callback later receives the outcome.
+//
+// Order of service, per Dispatch slot:
+//  1. Class: priority (index 0 highest) with ageing: a waiter's effective class rises one step
+//     per `age_step` waited. Equivalently, a waiter of class c ranks as if it had arrived
+//     c·age_step later than it did, and the class whose oldest waiter has the earliest such
+//     virtual arrival is served (ties: the higher class). A low class therefore waits at most
+//     c·age_step longer than the high classes' oldest waiter and never starves. age_step = 0:
+//     strict priority.
+//  2. Tenant, within that class: deficit round robin by tenant weight (DrrRing).
+//  3. Waiter, within that tenant: oldest first; newest first under a standing queue.
+// Standing queue (Facebook's adaptive LIFO, after CoDel: Nichols & Jacobson 2012): once the
+// queue has been non-empty for `standing_after` (100 ms), service within a tenant turns LIFO and
+// waits are capped at `standing_max_wait` (default max_wait / 4): the oldest waiters are the ones
+// whose clients most likely gave up, and a short cap keeps the standing queue from growing.
+// Admission of a new waiter, in order:
+//  - kShed if the watermark says shed (depth reached high, not yet back to low) and its class is
+//    one of the lowest (≥ sheddable_from);
+//  - kRejectedPredictive if (ahead + 1) / completion_rate > wait budget, where `ahead` counts the
+//    waiters of its class or higher (those served before it) and the budget is max_wait (or the
+//    standing cap): it would only time out. No rate known (0) → no predictive rejection;
+//  - at capacity, a waiter of a strictly lower class is pushed out (on_done(kShed)): the newest
+//    waiter of the most backlogged tenant in the lowest non-empty class; if none, kRejectedFull.
+// A rejected waiter's on_done is never called: the result says it all. Deadline of a waiter =
+// min(its client's deadline, enqueue time + max_wait).
+//
+// Thread-safety: thread-safe. One mutex guards all state and is held only for O(classes) work
+// plus the waiters it removes; callbacks run after it is released, on the calling thread, so
+// they may re-enter the queue (and should just post the outcome to the request's executor).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "admission/drr_ring.h"
+#include "admission/watermark.h"
+#include "core/clock.h"
+
+namespace sluice::admission {
+
+enum class QueueOutcome {
+  kAdmitted,   // the caller now owns an in-flight slot for this waiter
+  kTimedOut,   // deadline passed → 503 queue_timeout
+  kCancelled,  // Cancel(id): the client went away
+  kShed,       // pushed out by a higher-priority arrival at capacity → 503 overload_shed
+};
+
+enum class [[nodiscard]] EnqueueResult{
+    kQueued,
+    kRejectedFull,        // at capacity, nothing lower to push out → 503 queue_full
+    kShed,                // lowest classes above the high watermark → 503 overload_shed
+    kRejectedPredictive,  // would wait past its budget anyway → 503 queue_full
+};
+
+struct Waiter {
+  uint64_t id = 0;                                    // unique among queued waiters
+  uint32_t tenant = 0;                                // < tenant_weights.size()
+  uint32_t priority_class = 0;                        // < class_count; 0 = highest
+  core::TimePoint enqueued{};                         // set by Enqueue
+  core::TimePoint deadline = core::TimePoint::max();  // the client's own deadline, if any
+  std::function<void(QueueOutcome)> on_done;
+};
+
+struct FairQueueConfig {
+  uint32_t class_count = 1;
+  uint32_t sheddable_from = 1;                 // classes ≥ this are shed; == class_count: none
+  std::vector<uint32_t> tenant_weights = {1};  // DRR quantum per tenant index
+  std::size_t capacity = 1000;                 // hard bound on queued waiters
+  std::size_t low_watermark = 500;
+  std::size_t high_watermark = 800;
+  core::Duration max_wait = std::chrono::seconds(1);
+  core::Duration age_step = core::Duration::zero();  // zero: no ageing
+  core::Duration standing_after = std::chrono::milliseconds(100);
+  core::Duration standing_max_wait = core::Duration::zero();  // zero: max_wait / 4
+};
+
+class FairQueue {
+ public:
+  explicit FairQueue(FairQueueConfig config);
+  FairQueue(const FairQueue&) = delete;
+  FairQueue& operator=(const FairQueue&) = delete;
+
+  EnqueueResult Enqueue(Waiter waiter, core::TimePoint now);
+  // Removes a queued waiter at once (on_done(kCancelled)); false if it is no longer queued.
+  bool Cancel(uint64_t id);
+  // Expires overdue waiters first, then admits up to `slots` waiters (on_done(kAdmitted) each).
+  // Returns the number admitted.
+  int Dispatch(core::TimePoint now, int slots);
+  // on_done(kTimedOut) for every overdue waiter; returns how many.
+  std::size_t ExpireDeadlines(core::TimePoint now);
+  // Recent completions per second of the cluster (control thread, every window); ≤ 0 = unknown.
+  void SetCompletionRate(double per_second);
+
+  [[nodiscard]] std::size_t depth() const;
+  [[nodiscard]] std::size_t depth(uint32_t priority_class) const;
+  [[nodiscard]] bool shedding() const;
+  [[nodiscard]] bool standing(core::TimePoint now) const;
+
+ private:
+  static constexpr uint32_t kNil = UINT32_MAX;
+  struct Slot {
+    Waiter waiter;                                  // waiter.deadline holds the effective deadline
+    uint32_t flow_prev = kNil, flow_next = kNil;    // same (class, tenant), arrival order
+    uint32_t class_prev = kNil, class_next = kNil;  // same class, arrival order
+  };
+  struct List {
+    uint32_t head = kNil;  // oldest
+    uint32_t tail = kNil;  // newest
+    std::size_t size = 0;
+  };
+  using Completions = std::vector<std::pair<std::function<void(QueueOutcome)>, QueueOutcome>>;
+
+  template <uint32_t Slot::*kPrev, uint32_t Slot::*kNext>
+  void PushBack(List& list, uint32_t index);
+  template <uint32_t Slot::*kPrev, uint32_t Slot::*kNext>
+  void Unlink(List& list, uint32_t index);
+
+  List& FlowList(uint32_t cls, uint32_t tenant) { return flows_[cls * tenant_count_ + tenant]; }
+  void InsertLocked(Waiter waiter, core::TimePoint now);
+  void RemoveLocked(uint32_t index, QueueOutcome outcome, Completions& done);
+  void ExpireLocked(core::TimePoint now, Completions& done);
+  [[nodiscard]] uint32_t BestClassLocked() const;
+  [[nodiscard]] uint32_t PushOutVictimLocked(uint32_t arriving_class) const;
+  [[nodiscard]] bool StandingLocked(core::TimePoint now) const;
+  [[nodiscard]] core::Duration WaitBudgetLocked(core::TimePoint now) const;
+  static void Run(Completions& done);
+
+  const FairQueueConfig config_;
+  const uint32_t tenant_count_;
+  const core::Duration standing_max_wait_;
+
+  mutable std::mutex mu_;       // guards everything below
+  std::vector<Slot> slots_;     // grows up to capacity, never beyond
+  std::vector<uint32_t> free_;  // free slot indices
+  std::vector<List> flows_;     // [class × tenant]
+  std::vector<List> classes_;   // [class]
+  std::vector<DrrRing> rings_;  // [class]
+  std::unordered_map<uint64_t, uint32_t> by_id_;
+  std::set<std::pair<core::TimePoint, uint32_t>> by_deadline_;  // (waiter.deadline, slot)
+  Watermark watermark_;
+  bool shedding_ = false;
+  std::size_t depth_ = 0;
+  core::TimePoint non_empty_since_{};  // valid while depth_ > 0
+  double completion_rate_ = 0.0;
+};
+
+}  // namespace sluice::admission

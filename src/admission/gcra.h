@@ -1,0 +1,69 @@
+#pragma once
+// One tenant's token bucket, written as GCRA (Generic Cell Rate Algorithm, ATM Forum Traffic
+// Management 4.0, the "virtual scheduling" / theoretical-arrival-time form; DESIGN §4 step 3).
+//
+// With emission interval T = 1/rate (whole nanoseconds) and tolerance τ = burst·T, the bucket is
+// one number, the theoretical arrival time TAT. A request of cost c at time `now`:
+//   base = max(TAT, now); new_tat = base + c·T
+//   admitted  iff  new_tat − τ ≤ now   (then TAT := new_tat)
+//   retry_after = new_tat − τ − now when rejected: the exact time until c tokens are there.
+// Tokens left = ⌊(τ − (TAT − now)) / T⌋; the bucket is full again at TAT (reset = TAT − now).
+// Because base never goes below `now`, a long idle spell leaves at most `burst` tokens.
+// cost > burst is never admitted; retry_after is then what the same formula gives (the time
+// c tokens would take to accrue from the current level if the bucket had no cap), which is > 0
+// and deterministic. Config validation forbids such routes (burst ≥ cost).
+//
+// Thread-safety: thread-safe, lock-free (one CAS loop on one atomic word); any worker may call
+// any method concurrently. The policy is passed in by the caller, so the bucket survives a reload.
+#include <atomic>
+#include <cstdint>
+
+#include "core/clock.h"
+
+namespace sluice::admission {
+
+struct [[nodiscard]] GcraDecision {
+  bool allowed = false;
+  core::Duration retry_after{};  // 0 when allowed
+  uint32_t remaining = 0;        // whole tokens left after the decision
+  core::Duration reset{};        // time until the bucket is full again
+};
+
+struct [[nodiscard]] GcraLevel {
+  uint32_t remaining = 0;
+  core::Duration reset{};
+};
+
+class GcraBucket {
+ public:
+  struct Policy {
+    double rate_per_second = 1.0;  // > 0 (validated); tokens refilled per second
+    uint32_t burst = 1;            // ≥ 1 (validated); bucket capacity in tokens
+  };
+
+  GcraBucket() = default;  // starts full
+  GcraBucket(const GcraBucket&) = delete;
+  GcraBucket& operator=(const GcraBucket&) = delete;
+
+  GcraDecision TryTake(core::TimePoint now, uint32_t cost, const Policy& policy);
+
+  // The current level without taking anything (RateLimit headers on success paths).
+  GcraLevel Peek(core::TimePoint now, const Policy& policy) const;
+
+  // Reload: keeps the fraction of the burst in use (rounded towards "more used"), so an empty
+  // bucket stays empty and no reload ever refills a bucket.
+  void Rescale(const Policy& old_policy, const Policy& new_policy, core::TimePoint now);
+
+  // T = 1/rate rounded to whole nanoseconds (≥ 1 ns; rate ≤ 0 or NaN → one token a year).
+  [[nodiscard]] static core::Duration EmissionInterval(const Policy& policy);
+  // τ = burst·T: time for an empty bucket to refill completely (the `w` of RateLimit-Policy).
+  [[nodiscard]] static core::Duration RefillWindow(const Policy& policy);
+
+ private:
+  // TAT in nanoseconds since the clock's epoch. Writers and readers: any worker. Relaxed order
+  // suffices: the word publishes no other data, and the CAS read-modify-write on this one
+  // location is totally ordered, which is all the admission count needs.
+  std::atomic<int64_t> tat_ns_{0};
+};
+
+}  // namespace sluice::admission
