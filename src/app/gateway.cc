@@ -47,6 +47,8 @@ Gateway::~Gateway() {
   for (auto& [name, cluster] : clusters_) {
     for (std::size_t w = 0; w < cluster->worker_count(); ++w) cluster->pool(w).CloseIdle();
   }
+  // Acceptors and their timers are I/O objects of the worker contexts too.
+  listeners_.clear();
   workers_->DestroyContexts();
 }
 

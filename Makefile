@@ -1,0 +1,54 @@
+# Thin wrapper over CMake. Build trees are reused: build/ (Release), build-asan/ (ASan + UBSan).
+# ccache is picked up by CMakeLists.txt when installed (scripts/install-deps.sh installs it).
+#
+#   make build          install missing packages, configure, build
+#   make run            build, then the demo: backend on :9000, sluice on :8080, admin on :9901
+#   make test           ctest on build/, then unit + integration tests under the sanitizers
+#   make check-config   `sluice check` on config/sluice.yaml and config/examples/*.yaml
+#   make loadtest       sluice beside HAProxy and nginx (loadtest/overhead.sh)
+#   make clean
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc)
+CONFIGS ?= $(wildcard config/sluice.yaml config/examples/*.yaml)
+SLUICE := $(BUILD)/src/app/sluice
+
+.DEFAULT_GOAL := build
+.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest clean
+
+deps:
+	scripts/install-deps.sh
+
+deps-loadtest:
+	scripts/install-deps.sh --loadtest
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSLUICE_TESTS=ON
+
+build: configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	BUILD=$(BUILD) scripts/run-demo.sh
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j2
+	$(MAKE) --no-print-directory test-asan
+
+# The sanitizer build compiles only the two gtest binaries (the process tests drive the Release
+# binary above), and runs just their tests.
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DSLUICE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(ASAN_BUILD) -j$(JOBS) --target unit_tests integration_tests
+	UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2 -R '^(unit_tests|integration_tests)\.'
+
+check-config: build
+	@for f in $(CONFIGS); do echo "sluice check -c $$f"; $(SLUICE) check -c $$f || exit 1; done
+
+loadtest: deps-loadtest build
+	BUILD=$(BUILD) loadtest/overhead.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) loadtest/out
