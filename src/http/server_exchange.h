@@ -44,7 +44,8 @@ class ServerExchange {
   // Caps the request body (per route); must be called before the first ReadBody.
   virtual void SetBodyLimit(uint64_t max_bytes) = 0;
 
-  // Starts the response. The head may be held back and sent with the first body bytes.
+  // Starts the response. The head is held back and sent with the first body bytes, so until
+  // then another head may replace it (e.g. a 502 when the upstream body fails at once).
   // Hop-by-hop and framing headers in `head` are replaced by the front end's own.
   virtual boost::asio::awaitable<error_code> WriteHead(ResponseHeader head, BodyLength length) = 0;
   // Sends response body bytes; `last` ends the body (with them, or alone when data is empty).
@@ -52,6 +53,7 @@ class ServerExchange {
                                                        bool last) = 0;
   // After a response the connection must not be reused (e.g. unread request body, framing error).
   virtual void CloseAfterResponse() = 0;
+  // True once response bytes went to the client; a different reply is then impossible.
   [[nodiscard]] virtual bool response_started() const = 0;
 };
 

@@ -37,10 +37,10 @@ ServerSession::ServerSession(asio::ip::tcp::socket socket, http::ConnectionInfo 
       info_(std::move(info)),
       context_(context),
       tracker_(tracker),
-      timer_(socket_.get_executor()),
+      deadline_(net::SocketDeadline::Create(socket_)),
       buffer_(context.options.max_header_bytes + 64 * 1024) {}
 
-ServerSession::~ServerSession() = default;
+ServerSession::~ServerSession() { deadline_->Detach(); }
 
 void ServerSession::Start() {
   asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->Run(); },
@@ -66,7 +66,7 @@ asio::awaitable<void> ServerSession::Run() {
     if (!keep_alive_) break;
   }
   Close();
-  timer_.cancel();
+  deadline_->Detach();
   tracker_.Remove(this);
   if (context_.connections) context_.connections->Decrement();
 }
@@ -100,12 +100,12 @@ asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
 
   idle_ = buffer_.size() == 0;
   if (idle_) {
-    ArmDeadline(Phase::kIdle, opt.idle_timeout);
+    deadline_->ArmAfter(opt.idle_timeout);
     const bool got = co_await WaitForBytes();
     idle_ = false;
     if (!got || (draining_ && buffer_.size() == 0)) co_return HeadOutcome::kClose;
   }
-  ArmDeadline(Phase::kHead, opt.header_timeout);
+  deadline_->ArmAfter(opt.header_timeout);
   ScanResult scan;
   for (;;) {
     // Empty lines between requests are allowed (RFC 9112 §2.2); drop them.
@@ -126,14 +126,14 @@ asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
       co_return HeadOutcome::kClose;
     }
     if (!co_await WaitForBytes()) {
-      if (timed_out_) {
+      if (deadline_->expired()) {
         co_await RejectRequest(http::Status::request_timeout, "request_header_timeout",
                                "request header not received in time");
       }
       co_return HeadOutcome::kClose;
     }
   }
-  DisarmDeadline();
+  deadline_->Disarm();
   if (scan.size > opt.max_header_bytes) {
     co_await RejectRequest(http::Status::request_header_fields_too_large, "header_too_large",
                            "request header block too large");
@@ -217,7 +217,7 @@ http::BodyLength ServerSession::request_body_length() const {
 }
 
 http::BodyError ServerSession::ClassifyReadError(const boost::system::error_code& ec) const {
-  if (timed_out_) return http::BodyError::kTimeout;
+  if (deadline_->expired()) return http::BodyError::kTimeout;
   if (ec == beast::http::error::partial_message) return http::BodyError::kClientGone;
   const auto& http_errors = make_error_code(beast::http::error::partial_message).category();
   if (ec.category() == http_errors) return http::BodyError::kMalformed;
@@ -228,14 +228,14 @@ asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer b
   if (parser_->is_done() || buf.size() == 0) co_return http::ReadResult{};
   if (expect_continue_) {
     expect_continue_ = false;
-    ArmDeadline(Phase::kSend, context_.options.send_timeout);
+    deadline_->ArmAfter(context_.options.send_timeout);
     auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue),
                                               as_tuple(use_awaitable));
-    DisarmDeadline();
+    deadline_->Disarm();
     if (ec) co_return http::ReadResult{http::BodyError::kClientGone};
   }
   if (body_received_ == 0) body_deadline_ = Clock::now() + context_.options.body_timeout;
-  ArmDeadlineAt(Phase::kBody, body_deadline_);
+  deadline_->ArmAt(body_deadline_);
   std::size_t got = 0;
   for (;;) {
     auto& body = parser_->get().body();
@@ -246,13 +246,13 @@ asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer b
     if (ec == beast::http::error::need_buffer) ec = {};
     got = buf.size() - parser_->get().body().size;
     if (ec) {
-      DisarmDeadline();
+      deadline_->Disarm();
       keep_alive_ = false;
       co_return http::ReadResult{ClassifyReadError(ec)};
     }
     if (got > 0 || parser_->is_done()) break;
   }
-  DisarmDeadline();
+  deadline_->Disarm();
   body_received_ += got;
   if (body_received_ > body_limit_) {
     keep_alive_ = false;
@@ -263,8 +263,10 @@ asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer b
 
 asio::awaitable<http::error_code> ServerSession::WriteHead(http::ResponseHeader head,
                                                            http::BodyLength length) {
-  response_started_ = true;
-  if (draining_) keep_alive_ = false;
+  const auto max_requests = context_.options.max_requests_per_connection;
+  if (draining_ || (max_requests != 0 && requests_served_ + 1 >= max_requests)) {
+    keep_alive_ = false;
+  }
   const auto& req = request();
   ResponseFraming framing = ChooseFraming(head.result_int(), req.method() == http::Verb::head,
                                           req.version(), length, keep_alive_);
@@ -290,9 +292,10 @@ asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer da
   if (last) response_finished_ = true;
   const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
   if (asio::buffer_size(parts) == 0) co_return http::error_code{};
-  ArmDeadline(Phase::kSend, context_.options.send_timeout);
+  response_started_ = true;  // from here on, bytes may be on the wire: no other reply fits
+  deadline_->ArmAfter(context_.options.send_timeout);
   auto [ec, n] = co_await asio::async_write(socket_, parts, as_tuple(use_awaitable));
-  DisarmDeadline();
+  deadline_->Disarm();
   out_.clear();
   if (ec) {
     keep_alive_ = false;
@@ -300,36 +303,6 @@ asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer da
     co_return ec;
   }
   co_return http::error_code{};
-}
-
-void ServerSession::ArmDeadline(Phase phase, std::chrono::milliseconds timeout) {
-  ArmDeadlineAt(phase, Clock::now() + timeout);
-}
-
-void ServerSession::ArmDeadlineAt(Phase phase, Clock::time_point when) {
-  deadline_phase_ = phase;
-  deadline_ = when;
-  timed_out_ = false;
-  // A pending wait that fires earlier re-arms itself (lazy); only move the timer forward in time.
-  if (timer_armed_ && timer_.expiry() <= when) return;
-  timer_.expires_at(when);
-  timer_armed_ = true;
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    self->OnTimer(ec);
-  });
-}
-
-void ServerSession::OnTimer(const boost::system::error_code& ec) {
-  if (ec == asio::error::operation_aborted) return;  // superseded by a re-arm or the end
-  timer_armed_ = false;
-  if (deadline_phase_ == Phase::kHandler || closed_) return;
-  if (Clock::now() >= deadline_) {
-    timed_out_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-    return;
-  }
-  ArmDeadlineAt(deadline_phase_, deadline_);
 }
 
 }  // namespace sluice::http1

@@ -4,13 +4,13 @@
 // responses can never be reordered and at most one parsed request waits (the rest stays in
 // the bounded read buffer and, past it, in the client's TCP window).
 //
-// Deadlines: one timer per session, re-armed per phase (idle → head → body → each write).
-// On expiry it cancels the socket operation but keeps the socket, so a 408 can still be sent.
+// Deadlines: one lazily re-armed SocketDeadline per session, set per phase (idle → head →
+// body → each write). On expiry it cancels the socket operation but keeps the socket, so a 408
+// can still be sent.
 //
 // Thread-safety: owned by one worker; every member runs on the socket's executor.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -22,6 +22,7 @@
 #include "http/request_handler.h"
 #include "http1/session_options.h"
 #include "net/connection_tracker.h"
+#include "net/socket_deadline.h"
 #include "observability/access_log.h"
 #include "observability/gateway_metrics.h"
 
@@ -49,7 +50,6 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   void BeginDrain() override;
 
  private:
-  enum class Phase { kIdle, kHead, kBody, kSend, kHandler };
   enum class HeadOutcome { kRequest, kClose };
   using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
@@ -59,10 +59,6 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   boost::asio::awaitable<void> RejectRequest(http::Status status, std::string_view reason,
                                              std::string_view detail);
   boost::asio::awaitable<bool> WaitForBytes();
-  void ArmDeadline(Phase phase, std::chrono::milliseconds timeout);
-  void ArmDeadlineAt(Phase phase, std::chrono::steady_clock::time_point when);
-  void DisarmDeadline() { deadline_phase_ = Phase::kHandler; }
-  void OnTimer(const boost::system::error_code& ec);
   void Close();
 
   // http::ServerExchange
@@ -85,16 +81,11 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   http::ConnectionInfo info_;
   const SessionContext& context_;
   net::ConnectionTracker& tracker_;
-  boost::asio::steady_timer timer_;
+  std::shared_ptr<net::SocketDeadline> deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
 
-  // Deadline state: the timer may fire early (lazy re-arm); only `deadline_` is authoritative.
-  std::chrono::steady_clock::time_point deadline_;
-  Phase deadline_phase_ = Phase::kHandler;
-  bool timed_out_ = false;
-  bool timer_armed_ = false;
-  std::chrono::steady_clock::time_point body_deadline_;
+  std::chrono::steady_clock::time_point body_deadline_;  // total, for the whole body
 
   // Per-request state.
   std::chrono::steady_clock::time_point received_at_;

@@ -145,6 +145,10 @@ asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
   for (;;) {
     auto read = co_await ux.ReadBody(asio::buffer(buffer_));
     if (read.error != UpstreamError::kNone) {
+      if (!exchange_.response_started()) {  // only buffered so far: a clean 502 still fits
+        co_await UpstreamFailure(read.error);
+        co_return;
+      }
       // Too late for a 502: the head is out. Closing tells the client the body is incomplete.
       route_->cluster_stats->RecordError(upstream::MetricKind(read.error));
       reason_ = upstream::ReplyFor(read.error).reason;

@@ -44,8 +44,9 @@ class Forwarder {
   std::chrono::steady_clock::time_point start_;
 
   std::string request_id_;
-  std::string method_;
-  std::string target_;
+  // Views into the request head, which the front end keeps until the exchange ends.
+  std::string_view method_;
+  std::string_view target_;
   int status_ = 0;
   std::string_view reason_;
   int endpoint_ = -1;

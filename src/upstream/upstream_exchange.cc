@@ -85,18 +85,19 @@ asio::awaitable<UpstreamError> UpstreamExchange::Write(asio::const_buffer data,
                                                        std::string_view suffix) {
   const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
   if (asio::buffer_size(parts) == 0) co_return UpstreamError::kNone;
-  conn_.stream.expires_after(cfg_.response_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_.stream, parts, as_tuple(use_awaitable));
+  conn_.deadline->ArmAfter(cfg_.response_timeout);
+  auto [ec, n] = co_await asio::async_write(conn_.socket, parts, as_tuple(use_awaitable));
+  conn_.deadline->Disarm();
   out_.clear();
   if (ec) {
     failed_ = true;
-    co_return ec == beast::error::timeout ? UpstreamError::kTimeout : UpstreamError::kReset;
+    co_return conn_.deadline->expired() ? UpstreamError::kTimeout : UpstreamError::kReset;
   }
   co_return UpstreamError::kNone;
 }
 
 UpstreamError UpstreamExchange::Classify(const boost::system::error_code& ec) const {
-  if (ec == beast::error::timeout) return UpstreamError::kTimeout;
+  if (conn_.deadline->expired()) return UpstreamError::kTimeout;
   const auto& http_errors = make_error_code(beast::http::error::end_of_stream).category();
   if (ec.category() == http_errors && ec != beast::http::error::end_of_stream && ec != beast::http::error::partial_message) {
     return UpstreamError::kBadResponse;  // a parse error: bad status line, chunking, length
@@ -117,10 +118,12 @@ asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {
     parser_.emplace();
     parser_->header_limit(kMaxResponseHeadBytes);
     parser_->body_limit(boost::none);
+    head_request_ = head_request;
     if (head_request) parser_->skip(true);
-    conn_.stream.expires_after(cfg_.response_timeout);
-    auto [ec, n] = co_await beast::http::async_read_header(conn_.stream, conn_.buffer, *parser_,
+    conn_.deadline->ArmAfter(cfg_.response_timeout);
+    auto [ec, n] = co_await beast::http::async_read_header(conn_.socket, conn_.buffer, *parser_,
                                                            as_tuple(use_awaitable));
+    conn_.deadline->Disarm();
     if (ec) {
       failed_ = true;
       co_return Classify(ec);
@@ -141,8 +144,10 @@ asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {
 
 http::BodyLength UpstreamExchange::response_length() const {
   if (parser_->is_done()) {
-    // HEAD/304: the body is empty, but the advertised length is passed on to the client.
+    // HEAD/204/304: no body follows. An advertised length is passed on; none is invented.
     if (auto cl = parser_->content_length()) return {*cl};
+    const auto status = parser_->get().result_int();
+    if (head_request_ || status == 204 || status == 304) return {};
     return {0};
   }
   if (parser_->chunked()) return {};
@@ -156,9 +161,10 @@ asio::awaitable<BodyRead> UpstreamExchange::ReadBody(asio::mutable_buffer buf) {
     auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
-    conn_.stream.expires_after(cfg_.response_timeout);
-    auto [ec, n] = co_await beast::http::async_read_some(conn_.stream, conn_.buffer, *parser_,
+    conn_.deadline->ArmAfter(cfg_.response_timeout);
+    auto [ec, n] = co_await beast::http::async_read_some(conn_.socket, conn_.buffer, *parser_,
                                                          as_tuple(use_awaitable));
+    conn_.deadline->Disarm();
     if (ec == beast::http::error::need_buffer) ec = {};
     const std::size_t got = buf.size() - parser_->get().body().size;
     if (ec == beast::http::error::end_of_stream && parser_->is_done()) ec = {};

@@ -60,6 +60,7 @@ class UpstreamExchange {
   bool request_chunked_ = false;
   bool request_done_ = false;
   bool head_received_ = false;
+  bool head_request_ = false;
   bool server_keep_alive_ = false;  // read at ReadHead: the caller may move the head away
   bool failed_ = false;
 };

@@ -77,15 +77,15 @@ asio::awaitable<AcquireResult> WorkerPool::Acquire(bool fresh) {
   ++outstanding_[index];
   // From here the lease owns the slot: any early return releases it as not reusable.
   Lease lease(this, std::make_unique<Connection>(executor_, index));
-  lease->stream.expires_after(cfg_.connect_timeout);
-  auto [ec] = co_await lease->stream.async_connect(ep.address, asio::as_tuple(asio::use_awaitable));
+  lease->deadline->ArmAfter(cfg_.connect_timeout);
+  auto [ec] = co_await lease->socket.async_connect(ep.address, asio::as_tuple(asio::use_awaitable));
+  lease->deadline->Disarm();
   if (ec) {
-    const auto error = ec == boost::beast::error::timeout ? UpstreamError::kConnectTimeout
-                                                          : UpstreamError::kConnectFailed;
+    const auto error = lease->deadline->expired() ? UpstreamError::kConnectTimeout
+                                                  : UpstreamError::kConnectFailed;
     co_return AcquireResult{error};
   }
-  lease->stream.expires_never();
-  lease->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  lease->socket.set_option(asio::ip::tcp::no_delay(true), ec);
   co_return AcquireResult{UpstreamError::kNone, std::move(lease)};
 }
 
