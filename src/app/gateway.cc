@@ -34,8 +34,10 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<s
       log_(std::move(log)),
       registry_(std::make_shared<prometheus::Registry>()),
       metrics_(registry_),
+      admission_metrics_(*registry_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
-      drain_timer_(control_) {}
+      drain_timer_(control_),
+      gauge_timer_(control_) {}
 
 Gateway::~Gateway() {
   if (admin_) admin_->Stop();
@@ -49,6 +51,7 @@ Gateway::~Gateway() {
   }
   // Acceptors and their timers are I/O objects of the worker contexts too.
   listeners_.clear();
+  if (admission_) admission_->CloseAll();
   workers_->DestroyContexts();
 }
 
@@ -64,7 +67,8 @@ void Gateway::Start() {
     clusters_.emplace(c.name, std::make_unique<upstream::Cluster>(c, executors));
   }
   handler_ = std::make_unique<proxy::GatewayHandler>(workers_->size(), *access_log_, log_);
-  handler_->Publish(BuildSnapshot(config_, 1, clusters_, metrics_));
+  admission_ = std::make_unique<AdmissionRegistry>(*config_, admission_metrics_);
+  handler_->Publish(BuildSnapshot(config_, 1, clusters_, metrics_, *admission_));
   for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
     BuildListener(config_->listeners[i], i);
   }
@@ -122,6 +126,7 @@ int Gateway::Run() {
   workers_->Start();
   for (auto& l : listeners_) l->listener->Start();
   WaitForSignal();
+  RefreshGaugesPeriodically();
   control_.run();
   return exit_code_;
 }
@@ -140,6 +145,14 @@ void Gateway::WaitForSignal() {
       log_->warn("SIGHUP: configuration reload is not available in this version; ignored");
     }
     WaitForSignal();
+  });
+}
+
+void Gateway::RefreshGaugesPeriodically() {
+  admission_->RefreshGauges();
+  gauge_timer_.expires_after(std::chrono::milliseconds(250));
+  gauge_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) RefreshGaugesPeriodically();
   });
 }
 
@@ -182,6 +195,7 @@ void Gateway::CheckDrained() {
 void Gateway::StopNow() {
   signals_.cancel();
   drain_timer_.cancel();
+  gauge_timer_.cancel();
   if (admin_) admin_->Stop();
   for (auto& l : listeners_) l->listener->Close();
   workers_->Stop();

@@ -66,11 +66,14 @@ class Gateway {
   void BeginDrain();
   void CheckDrained();
   void StopNow();
+  void RefreshGaugesPeriodically();
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<spdlog::logger> log_;
   std::shared_ptr<prometheus::Registry> registry_;
   observability::GatewayMetrics metrics_;
+  observability::AdmissionMetrics admission_metrics_;
+  std::unique_ptr<AdmissionRegistry> admission_;
   std::unique_ptr<observability::AccessLog> access_log_;
   std::unique_ptr<net::WorkerPool> workers_;
   std::unique_ptr<proxy::GatewayHandler> handler_;
@@ -82,6 +85,7 @@ class Gateway {
   boost::asio::io_context control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;
+  boost::asio::steady_timer gauge_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> draining_{false};

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "app/admission_builder.h"
 #include "config/schema/config.h"
 #include "observability/gateway_metrics.h"
 #include "proxy/runtime_snapshot.h"
@@ -16,6 +17,6 @@ using ClusterRegistry = std::map<std::string, std::unique_ptr<upstream::Cluster>
 
 [[nodiscard]] std::shared_ptr<const proxy::RuntimeSnapshot> BuildSnapshot(
     std::shared_ptr<const config::Config> config, uint64_t generation, ClusterRegistry& clusters,
-    observability::GatewayMetrics& metrics);
+    observability::GatewayMetrics& metrics, AdmissionRegistry& admission);
 
 }  // namespace sluice::app

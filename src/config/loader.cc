@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "config/admission_sections.h"
 #include "config/node_reader.h"
 #include "config/quote.h"
 #include "config/sections.h"
@@ -35,14 +36,21 @@ void ReadConfig(const Field& root, Config& out) {
   }
   if (auto f = map.Optional("log")) ReadLog(*f, out.log);
   if (auto f = map.Optional("admin")) ReadAdmin(*f, out.admin);
+  AdmissionRefs admission;
+  if (auto f = map.Optional("classes")) ReadClasses(*f, out.classes, admission);
+  if (auto f = map.Optional("tenants")) ReadTenants(*f, out.tenants, admission);
+  if (auto f = map.Optional("identity")) ReadIdentity(*f, out.identity, admission);
   if (auto f = map.Required("listeners")) ReadListeners(*f, out.listeners);
   std::vector<Reference> cluster_refs;
-  if (auto f = map.Required("routes")) ReadRoutes(*f, out.routes, cluster_refs);
+  if (auto f = map.Required("routes")) {
+    ReadRoutes(*f, out.routes, cluster_refs, admission.class_refs);
+  }
   const auto clusters = map.Required("clusters");
   // Without a readable cluster list every reference would be "unknown": one error is enough.
   if (clusters && ReadClusters(*clusters, out.clusters)) {
     CheckClusterReferences(out.clusters, cluster_refs);
   }
+  CheckAdmissionReferences(out, admission);
 }
 
 // yaml-cpp reports its own problems by exception; turn them into ordinary located errors.

@@ -42,6 +42,13 @@ bool IsInteger(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// Shortest text that reads back as `value` ("0.2", "1", "1000").
+std::string FormatNumber(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc{} ? std::string(buffer, end) : std::to_string(value);
+}
+
 }  // namespace
 
 void Diagnostics::Add(const YAML::Mark& mark, std::string path, std::string message) {
@@ -161,6 +168,41 @@ bool ReadNonEmptyString(const Field& field, std::string& out) {
   return true;
 }
 
+bool ReadBool(const Field& field, bool& out) {
+  if (field.node.IsScalar() && (field.node.Scalar() == "true" || field.node.Scalar() == "false")) {
+    out = field.node.Scalar() == "true";
+    return true;
+  }
+  field.Error("expected true or false, got " + Describe(field.node));
+  return false;
+}
+
+bool ReadNumber(const Field& field, double min, double max, double& out) {
+  const auto scalar = ScalarText(field, "a number");
+  if (!scalar) return false;
+  const std::string_view text = *scalar;
+  // from_chars would also take "inf", "nan" and hex floats; a config number is plain decimal.
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!plain || ec != std::errc{} || end != text.data() + text.size()) {
+    field.Error("expected a number, got " + Quote(text));
+    return false;
+  }
+  if (value < min) {
+    field.Error("must be >= " + FormatNumber(min) + ", got " + std::string(text));
+    return false;
+  }
+  if (value > max) {
+    field.Error("must be <= " + FormatNumber(max) + ", got " + std::string(text));
+    return false;
+  }
+  out = value;
+  return true;
+}
+
 bool ReadWord(const Field& field, std::initializer_list<std::string_view> words, std::string& out) {
   std::string names;
   for (std::string_view word : words) {
@@ -241,6 +283,18 @@ bool ReadSize(const Field& field, uint64_t min, uint64_t max, uint64_t& out) {
     return false;
   }
   out = bytes;
+  return true;
+}
+
+bool ReadRate(const Field& field, double& out) {
+  auto text = ScalarText(field, "a rate like 100/s or 6000/min");
+  if (!text) return false;
+  auto parsed = ParseRate(*text);
+  if (auto* error = std::get_if<std::string>(&parsed)) {
+    field.Error(std::move(*error));
+    return false;
+  }
+  out = std::get<double>(parsed);
   return true;
 }
 

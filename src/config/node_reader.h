@@ -105,6 +105,11 @@ std::optional<size_t> ForEachItem(const Field& field, ReadItem read) {
 // Scalar readers: true and `out` set on success; false after adding an error.
 bool ReadString(const Field& field, std::string& out);
 bool ReadNonEmptyString(const Field& field, std::string& out);
+// YAML's `true` / `false` only; yes/no/on/off are errors (an operator who writes "no" for a
+// country code or "off" for a word should not get a boolean).
+bool ReadBool(const Field& field, bool& out);
+// A decimal number (integer or fraction) in [min, max].
+bool ReadNumber(const Field& field, double min, double max, double& out);
 // Decimal integer in [min, max]; out of range → "must be >= min, got x" / "must be <= max, ...".
 bool ReadInteger(const Field& field, int64_t min, int64_t max, int64_t& out);
 template <typename T>
@@ -117,6 +122,8 @@ bool ReadInteger(const Field& field, int64_t min, int64_t max, T& out) {
 // A duration in whole milliseconds; `allow_zero` false means it must be > 0.
 bool ReadMillis(const Field& field, bool allow_zero, Millis& out);
 bool ReadSize(const Field& field, uint64_t min, uint64_t max, uint64_t& out);
+// "100/s", "6000/min" → events per second, always > 0.
+bool ReadRate(const Field& field, double& out);
 // `allow_port_zero` for listen addresses, where 0 asks the kernel for an ephemeral port.
 bool ReadHostPort(const Field& field, bool allow_port_zero, HostPort& out);
 bool ReadCidr(const Field& field, Cidr& out);

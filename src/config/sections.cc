@@ -1,9 +1,10 @@
 #include "config/sections.h"
 
 #include <limits>
-#include <set>
 
 #include "config/address.h"
+#include "config/admission_sections.h"
+#include "config/named_list.h"
 #include "config/quote.h"
 
 namespace sluice::config {
@@ -12,31 +13,6 @@ namespace {
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
-
-// Reads a list of maps that each carry a required, unique "name", then lets `read_body` read the
-// rest of the map. Returns false when some element has no readable name.
-template <typename T, typename ReadBody>
-bool ReadNamedList(const Field& field, const std::string& kind, std::vector<T>& out,
-                   ReadBody read_body) {
-  std::set<std::string> names;
-  bool all_named = true;
-  const auto count = ForEachItem(field, [&](const Field& item) {
-    MapReader map(item);
-    T value;
-    const auto name = map.Required("name");
-    if (name && ReadNonEmptyString(*name, value.name)) {
-      if (!names.insert(value.name).second) {
-        name->Error("duplicate " + kind + " name " + Quote(value.name));
-      }
-    } else {
-      all_named = false;
-    }
-    read_body(map, value);
-    out.push_back(std::move(value));
-  });
-  if (count == 0) field.Error("must list at least one " + kind);
-  return all_named && count.has_value();
-}
 
 void ReadListenerBody(MapReader& map, ListenerConfig& out) {
   if (auto f = map.Required("listen")) ReadHostPort(*f, /*allow_port_zero=*/true, out.listen);
@@ -114,6 +90,10 @@ void ReadClusterBody(MapReader& map, ClusterConfig& out) {
   if (auto f = map.Optional("max_idle_per_endpoint")) {
     ReadInteger(*f, 0, 100'000, out.max_idle_per_endpoint);
   }
+  if (auto f = map.Optional("concurrency_limit")) {
+    ReadInteger(*f, 0, 1'000'000, out.concurrency_limit);
+  }
+  if (auto f = map.Optional("queue")) ReadQueue(*f, out.queue);
 }
 
 }  // namespace
@@ -147,7 +127,7 @@ void ReadListeners(const Field& field, std::vector<ListenerConfig>& out) {
 }
 
 void ReadRoutes(const Field& field, std::vector<RouteConfig>& out,
-                std::vector<Reference>& cluster_refs) {
+                std::vector<Reference>& cluster_refs, std::vector<Reference>& class_refs) {
   ReadNamedList(field, "route", out, [&](MapReader& map, RouteConfig& route) {
     if (auto f = map.Optional("match")) ReadRouteMatch(*f, route.match);
     if (auto f = map.Required("cluster"); f && ReadNonEmptyString(*f, route.cluster)) {
@@ -155,6 +135,10 @@ void ReadRoutes(const Field& field, std::vector<RouteConfig>& out,
     }
     if (auto f = map.Optional("max_body")) {
       ReadSize(*f, 0, std::numeric_limits<uint64_t>::max(), route.max_body_bytes);
+    }
+    if (auto f = map.Optional("cost")) ReadInteger(*f, 1, 1000, route.cost);
+    if (auto f = map.Optional("class"); f && ReadNonEmptyString(*f, route.priority_class)) {
+      class_refs.push_back({route.priority_class, *f});
     }
   });
 }

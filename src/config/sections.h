@@ -19,8 +19,9 @@ struct Reference {
 void ReadLog(const Field& field, LogConfig& out);
 void ReadAdmin(const Field& field, AdminConfig& out);
 void ReadListeners(const Field& field, std::vector<ListenerConfig>& out);
+// `class_refs` gets each route's `class`, checked against the classes in loader.cc.
 void ReadRoutes(const Field& field, std::vector<RouteConfig>& out,
-                std::vector<Reference>& cluster_refs);
+                std::vector<Reference>& cluster_refs, std::vector<Reference>& class_refs);
 // Returns false when some cluster has no readable name (already reported), because then an
 // "unknown cluster" error for a route may only repeat that problem.
 [[nodiscard]] bool ReadClusters(const Field& field, std::vector<ClusterConfig>& out);

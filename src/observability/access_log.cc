@@ -98,6 +98,10 @@ std::string AccessLog::Format(const AccessLogRecord& record, std::string_view ti
   }
   AppendField(out, "bytes_in", record.bytes_in);
   AppendField(out, "bytes_out", record.bytes_out);
+  AppendField(out, "tenant", record.tenant);
+  AppendField(out, "class", record.priority_class);
+  AppendField(out, "decision", record.decision);
+  AppendSeconds(out, "queue_wait_seconds", record.queue_wait_seconds);
   out += '}';
   return out;
 }

@@ -27,6 +27,12 @@ struct AccessLogRecord {
   double upstream_seconds = -1;  // < 0: no upstream involved
   uint64_t bytes_in = 0;         // request body bytes received
   uint64_t bytes_out = 0;        // response body bytes sent
+  // Admission (issue 3): configured tenant name or "other"; priority class; decision
+  // ("admitted", "rejected", "shadow_rejected"; "" before admission); time spent queued.
+  std::string_view tenant;
+  std::string_view priority_class;
+  std::string_view decision;
+  double queue_wait_seconds = 0;
 };
 
 class AccessLog {

@@ -47,7 +47,36 @@ asio::awaitable<void> Forwarder::Run() {
     co_return;
   }
   exchange_.SetBodyLimit(max_body);
+  // Lives until the response is done: it holds the cluster slot.
+  AdmissionStep admission(snapshot_, *route_, exchange_,
+                          gateway_.workers_[exchange_.connection().worker].rng);
+  auto rejected = co_await admission.Run();
+  tenant_ = admission.tenant();
+  class_ = admission.priority_class();
+  decision_ = admission.decision();
+  queue_wait_seconds_ = admission.queue_wait_seconds();
+  if (rejected) {
+    co_await Reject(std::move(*rejected));
+    co_return;
+  }
+  success_headers_ = &admission.success_headers();
   co_await Forward();
+}
+
+asio::awaitable<void> Forwarder::Reject(Rejection rejection) {
+  status_ = static_cast<int>(rejection.status);
+  reason_ = rejection.reason;
+  http::LocalReply reply{rejection.status, std::string(rejection.reason),
+                         std::move(rejection.body), "application/problem+json"};
+  reply.extra_headers = std::move(rejection.headers);
+  reply.extra_headers.set("X-Request-Id", request_id_);
+  const bool head = exchange_.request().method() == http::Verb::head;
+  const auto body_bytes = reply.body.size() + 1;
+  if (co_await http::SendLocalReply(exchange_, std::move(reply))) {
+    ClientGone();
+    co_return;
+  }
+  if (!head) bytes_out_ = body_bytes;
 }
 
 asio::awaitable<void> Forwarder::Forward() {
@@ -136,6 +165,9 @@ asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
 asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
   auto& head = ux.response();
   RewriteResponseHeaders(head, request_id_);
+  if (success_headers_ != nullptr) {
+    for (const auto& f : *success_headers_) head.set(f.name_string(), f.value());
+  }
   status_ = head.result_int();
   const auto length = ux.response_length();
   if (co_await exchange_.WriteHead(std::move(head), length)) {
@@ -220,7 +252,11 @@ void Forwarder::Record() {
              .total_seconds = total,
              .upstream_seconds = upstream_seconds_,
              .bytes_in = bytes_in_,
-             .bytes_out = bytes_out_});
+             .bytes_out = bytes_out_,
+             .tenant = tenant_,
+             .priority_class = class_,
+             .decision = decision_,
+             .queue_wait_seconds = queue_wait_seconds_});
 }
 
 }  // namespace sluice::proxy

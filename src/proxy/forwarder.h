@@ -11,6 +11,7 @@
 #include <string>
 
 #include "http/server_exchange.h"
+#include "proxy/admission_step.h"
 #include "proxy/gateway_handler.h"
 #include "upstream/upstream_exchange.h"
 #include "upstream/worker_pool.h"
@@ -35,6 +36,7 @@ class Forwarder {
   boost::asio::awaitable<void> UpstreamFailure(upstream::UpstreamError error);
   boost::asio::awaitable<void> Reply(http::Status status, std::string_view reason,
                                      std::string_view text);
+  boost::asio::awaitable<void> Reject(Rejection rejection);
   void ClientGone();
 
   GatewayHandler& gateway_;
@@ -53,6 +55,11 @@ class Forwarder {
   double upstream_seconds_ = -1;
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
+  std::string_view tenant_;
+  std::string_view class_;
+  std::string_view decision_;
+  double queue_wait_seconds_ = 0;
+  const http::Fields* success_headers_ = nullptr;  // RateLimit on success, if configured
 
   // One relay buffer per request, used for the request body and then the response body.
   std::array<char, 16 * 1024> buffer_;

@@ -8,6 +8,7 @@
 // (request id generators) is indexed by the worker and touched only by that worker.
 #include <atomic>
 #include <memory>
+#include <random>
 #include <spdlog/logger.h>
 #include <vector>
 
@@ -32,8 +33,9 @@ class GatewayHandler final : public http::RequestHandler {
   friend class Forwarder;
   // One generator per worker, each on its own cache line so workers never share one.
   struct alignas(64) WorkerState {
-    explicit WorkerState(uint64_t seed) : ids(seed) {}
+    explicit WorkerState(uint64_t seed) : ids(seed), rng(static_cast<uint32_t>(seed)) {}
     RequestIdGenerator ids;
+    std::minstd_rand rng;  // Retry-After jitter
   };
 
   std::atomic<std::shared_ptr<const RuntimeSnapshot>> snapshot_;

@@ -8,15 +8,37 @@
 #include <memory>
 #include <vector>
 
+#include <atomic>
+#include <string>
+#include <unordered_map>
+
+#include "admission/cluster_admission.h"
+#include "admission/tenant_registry.h"
 #include "config/schema/config.h"
+#include "observability/admission_metrics.h"
 #include "observability/gateway_metrics.h"
 #include "proxy/router.h"
 #include "upstream/cluster.h"
 
 namespace sluice::proxy {
 
+// Admission state shared by every route of a snapshot; the registries it points to are owned
+// by the app and outlive snapshots.
+struct AdmissionRuntime {
+  admission::TenantRegistry* tenants = nullptr;  // nullptr: no tenant step (no tenants/identity)
+  const config::IdentityConfig* identity = nullptr;
+  std::vector<std::string> class_names;          // index = priority class (0 = highest)
+  std::unordered_map<std::string, uint32_t> class_index;
+  uint32_t default_class = 0;
+  observability::AdmissionMetrics* metrics = nullptr;
+  std::atomic<uint64_t>* next_waiter_id = nullptr;
+};
+
 struct RouteRuntime {
   const config::RouteConfig* config = nullptr;
+  admission::ClusterAdmission* admission = nullptr;  // the route's cluster gate and queue
+  bool has_class = false;                            // the route sets its priority class
+  uint32_t class_index = 0;
   upstream::Cluster* cluster = nullptr;  // owned by the cluster registry, outlives snapshots
   observability::ClusterStats* cluster_stats = nullptr;
   std::vector<observability::RouteStats*> stats;  // index = listener index
@@ -28,6 +50,7 @@ struct RuntimeSnapshot {
   Router router;
   std::vector<RouteRuntime> routes;                  // index = route index in config
   std::vector<observability::RouteStats*> no_route;  // index = listener index
+  AdmissionRuntime admission;
 };
 
 }  // namespace sluice::proxy

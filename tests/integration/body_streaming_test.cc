@@ -16,9 +16,8 @@ std::string Pattern(std::size_t size) {
 }
 
 TEST_F(BodyStreamingTest, ForwardsChunkedRequestBodyDecoded) {
-  upstream.SetHandler([](const RecordedRequest& r) {
-    return Reply::Ok("len=" + std::to_string(r.body.size()));
-  });
+  upstream.SetHandler(
+      [](const RecordedRequest& r) { return Reply::Ok("len=" + std::to_string(r.body.size())); });
   const std::string request =
       "POST /upload HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n"
       "Connection: close\r\n\r\n"
@@ -39,9 +38,8 @@ TEST_F(BodyStreamingTest, ForwardsChunkedRequestBodyDecoded) {
 
 TEST_F(BodyStreamingTest, ForwardsLargeChunkedRequestBody) {
   const std::string body = Pattern(300 * 1024);
-  upstream.SetHandler([](const RecordedRequest& r) {
-    return Reply::Ok("len=" + std::to_string(r.body.size()));
-  });
+  upstream.SetHandler(
+      [](const RecordedRequest& r) { return Reply::Ok("len=" + std::to_string(r.body.size())); });
   std::string request =
       "PUT /big HTTP/1.1\r\nHost: example.test\r\nTransfer-Encoding: chunked\r\n"
       "Connection: close\r\n\r\n";
@@ -121,9 +119,9 @@ TEST_F(BodyStreamingTest, ResponseDelimitedByCloseIsRelayedChunked) {
 TEST_F(BodyStreamingTest, SendsContinueThenFinalResponse) {
   upstream.SetHandler([](const RecordedRequest& r) { return Reply::Ok("got " + r.body); });
   RawClient client(port());
-  ASSERT_TRUE(client.Send(
-      "POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: 5\r\n"
-      "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: 5\r\n"
+                  "Expect: 100-continue\r\n\r\n"));
   auto interim = client.ReadResponse();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
@@ -141,9 +139,9 @@ TEST_F(BodyStreamingTest, RejectsOversizedExpectContinueWith413WithoutContinue) 
   config.routes[0].max_body_bytes = 1024;
   StartGateway();
   RawClient client(port());
-  ASSERT_TRUE(client.Send(
-      "POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4096\r\n"
-      "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /upload HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4096\r\n"
+                  "Expect: 100-continue\r\n\r\n"));
   auto res = client.ReadResponse();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 413) << "no 100 Continue may precede the rejection";

@@ -40,7 +40,8 @@ TEST_F(CurlClientTest, GetReturnsBackendBodyAndGatewayHeaders) {
 }
 
 TEST_F(CurlClientTest, PostsDataAndChunkedUpload) {
-  upstream.SetHandler([](const RecordedRequest& r) { return Reply::Ok("len=" + std::to_string(r.body.size())); });
+  upstream.SetHandler(
+      [](const RecordedRequest& r) { return Reply::Ok("len=" + std::to_string(r.body.size())); });
   auto plain = Curl("--data-binary 'hello world' " + gateway().Url("/post"));
   ASSERT_EQ(plain.exit_code, 0) << plain.output;
   EXPECT_NE(plain.output.find("len=11"), std::string::npos) << plain.output;
@@ -72,8 +73,8 @@ TEST_F(CurlClientTest, HeadRequestHasLengthButNoBody) {
 }
 
 TEST_F(CurlClientTest, ReusesConnectionForSeveralUrls) {
-  auto r = RunCommand("curl -s -v --max-time 5 " + gateway().Url("/a") + " " +
-                      gateway().Url("/b") + " " + gateway().Url("/c") + " 2>&1");
+  auto r = RunCommand("curl -s -v --max-time 5 " + gateway().Url("/a") + " " + gateway().Url("/b") +
+                      " " + gateway().Url("/c") + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Re-using existing connection"), std::string::npos) << r.output;
   EXPECT_EQ(upstream.request_count(), 3u);
@@ -87,8 +88,8 @@ TEST_F(CurlClientTest, LargeChunkedDownloadArrivesIntact) {
   reply.chunked = true;
   reply.chunk_size = 32 * 1024;
   upstream.Enqueue(reply);
-  const std::string path = ::testing::TempDir() + "sluice_curl_download_" +
-                           std::to_string(gateway().port());
+  const std::string path =
+      ::testing::TempDir() + "sluice_curl_download_" + std::to_string(gateway().port());
   auto r = RunCommand("curl -s --max-time 10 -o '" + path + "' " + gateway().Url("/big"));
   ASSERT_EQ(r.exit_code, 0);
   std::ifstream in(path, std::ios::binary);

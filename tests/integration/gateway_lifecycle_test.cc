@@ -22,15 +22,10 @@ TEST(GatewayLifecycleTest, ListenerAndAdminUseEphemeralPorts) {
   EXPECT_NE(gateway.port(), gateway.admin_port());
 }
 
-// BUG (src/app/gateway.cc, Gateway::~Gateway): workers_->DestroyContexts() runs while
-// listeners_ still holds each worker's Acceptor (a tcp::acceptor and a steady_timer bound to
-// that worker's io_context); the member destructors that run afterwards then call into the
-// destroyed io_context's services — a heap use-after-free on every shutdown (AddressSanitizer:
-// "heap-use-after-free ... ~io_object_impl ... Listener::Acceptor::~Acceptor", freed by
-// ~io_context in WorkerPool::DestroyContexts). In a release build it corrupts the heap, so
-// later allocations crash at random ("malloc(): mismatching next->prev_size"). Deterministic
-// under -DSLUICE_SANITIZE=ON; in a release build this loop makes the corruption likely to
-// surface.
+// Regression (fixed in 01efd1a): ~Gateway destroyed the worker io_contexts while the listeners'
+// acceptors and timers, I/O objects of those contexts, were still alive — a heap use-after-free
+// on every shutdown that corrupted the heap of whatever ran next in the process. Deterministic
+// under -DSLUICE_SANITIZE=ON; in a release build the repeated teardown makes it likely to show.
 TEST(GatewayLifecycleTest, RepeatedStartServeStopLeavesProcessHealthy) {
   FakeUpstream upstream;
   for (int i = 0; i < 20; ++i) {

@@ -97,11 +97,9 @@ TEST_F(KeepAliveTest, PipelinedPostsKeepTheirBodiesApart) {
   EXPECT_EQ(responses[2].body, "");
 }
 
-// BUG (src/http1/server_session.cc, ServerSession::ServeRequest): the
-// max_requests_per_connection check runs only after the handler has written the response, so
-// the last response goes out without "Connection: close" and the connection is then closed
-// anyway; a client that pipelines or reuses the connection loses its next request
-// (RFC 9112 §9.6: a server that is about to close should say so in that response).
+// Regression (fixed in bc1c976): the last allowed response went out without
+// "Connection: close" and the connection was closed anyway, so a client reusing it lost its
+// next request (RFC 9112 §9.6: a server about to close says so in that response).
 TEST_F(KeepAliveTest, ClosesAfterMaxRequestsPerConnection) {
   config.listeners[0].max_requests_per_connection = 2;
   StartGateway();
@@ -119,7 +117,8 @@ TEST_F(KeepAliveTest, ClosesAfterMaxRequestsPerConnection) {
 
 TEST_F(KeepAliveTest, Http10KeepAliveRequestStaysOpen) {
   RawClient client(port());
-  ASSERT_TRUE(client.Send("GET /1 HTTP/1.0\r\nHost: example.test\r\nConnection: keep-alive\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("GET /1 HTTP/1.0\r\nHost: example.test\r\nConnection: keep-alive\r\n\r\n"));
   auto first = client.ReadResponse();
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 200);

@@ -41,7 +41,8 @@ TEST_F(MetricsTest, CountsRequestsByListenerRouteAndCode) {
   std::optional<double> v;
   EXPECT_TRUE(MetricReaches(gateway(), "sluice_requests_total",
                             {{"listener", "main"}, {"route", "default"}, {"code", "200"}}, 5, &v))
-      << "got " << v.value_or(-1) << "\n" << gateway().Scrape();
+      << "got " << v.value_or(-1) << "\n"
+      << gateway().Scrape();
   EXPECT_TRUE(MetricReaches(gateway(), "sluice_requests_total",
                             {{"listener", "main"}, {"route", "default"}, {"code", "404"}}, 2, &v))
       << "got " << v.value_or(-1);
@@ -78,7 +79,8 @@ TEST_F(MetricsTest, CountsUpstreamTimeoutsAsUpstreamErrors) {
 }
 
 TEST_F(MetricsTest, CountsBadResponsesAsUpstreamErrors) {
-  upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx"));
+  upstream.Enqueue(
+      Reply::Raw("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx"));
   auto ex = SendAndReadResponse(port(), MakeRequest("GET", "/", {"Connection: close"}));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 502);

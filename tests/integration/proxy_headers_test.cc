@@ -76,8 +76,8 @@ TEST_F(ProxyHeadersTest, ReplacesOverlongClientRequestId) {
 TEST_F(ProxyHeadersTest, ProxiesPostBodyWithContentLength) {
   upstream.SetHandler([](const RecordedRequest& r) { return Reply::Ok("got:" + r.body); });
   auto ex = SendAndReadResponse(
-      port(), MakeRequest("POST", "/submit", {"Content-Type: application/json", "Connection: close"},
-                          R"({"k":"v"})"));
+      port(), MakeRequest("POST", "/submit",
+                          {"Content-Type: application/json", "Connection: close"}, R"({"k":"v"})"));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
   EXPECT_EQ(ex.response->body, R"(got:{"k":"v"})");
@@ -100,9 +100,10 @@ TEST_F(ProxyHeadersTest, PassesUpstreamStatusAndBodyThrough) {
 }
 
 TEST_F(ProxyHeadersTest, ReplacesUntrustedClientForwardedFor) {
-  auto ex = SendAndReadResponse(
-      port(), MakeRequest("GET", "/", {"X-Forwarded-For: 1.2.3.4", "X-Forwarded-For: 5.6.7.8",
-                                       "X-Forwarded-Proto: https", "Connection: close"}));
+  auto ex = SendAndReadResponse(port(),
+                                MakeRequest("GET", "/",
+                                            {"X-Forwarded-For: 1.2.3.4", "X-Forwarded-For: 5.6.7.8",
+                                             "X-Forwarded-Proto: https", "Connection: close"}));
   ASSERT_TRUE(ex.response);
   ASSERT_EQ(upstream.request_count(), 1u);
   const auto req = upstream.requests()[0];
@@ -145,8 +146,8 @@ TEST_F(ProxyHeadersTest, AppendsViaToExistingVia) {
   Reply reply = Reply::Ok("x");
   reply.headers.emplace_back("Via", "1.1 backend-cache");
   upstream.Enqueue(reply);
-  auto ex = SendAndReadResponse(port(),
-                                MakeRequest("GET", "/", {"Via: 1.0 client-proxy", "Connection: close"}));
+  auto ex = SendAndReadResponse(
+      port(), MakeRequest("GET", "/", {"Via: 1.0 client-proxy", "Connection: close"}));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->Header("Via"), "1.1 backend-cache, 1.1 sluice");
   ASSERT_EQ(upstream.request_count(), 1u);
@@ -155,16 +156,18 @@ TEST_F(ProxyHeadersTest, AppendsViaToExistingVia) {
 
 TEST_F(ProxyHeadersTest, RemovesHopByHopRequestHeaders) {
   auto ex = SendAndReadResponse(
-      port(), MakeRequest("GET", "/", {"Connection: close, Foo", "Foo: secret", "Keep-Alive: timeout=5",
-                                       "TE: trailers", "Upgrade: websocket",
-                                       "Proxy-Connection: keep-alive", "X-End-To-End: kept"}));
+      port(),
+      MakeRequest("GET", "/",
+                  {"Connection: close, Foo", "Foo: secret", "Keep-Alive: timeout=5", "TE: trailers",
+                   "Upgrade: websocket", "Proxy-Connection: keep-alive", "X-End-To-End: kept"}));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
   EXPECT_TRUE(ex.server_closed) << "the client asked for Connection: close";
   EXPECT_EQ(ex.response->Header("Connection"), "close");
   ASSERT_EQ(upstream.request_count(), 1u);
   const auto req = upstream.requests()[0];
-  for (const char* name : {"Connection", "Foo", "Keep-Alive", "TE", "Upgrade", "Proxy-Connection"}) {
+  for (const char* name :
+       {"Connection", "Foo", "Keep-Alive", "TE", "Upgrade", "Proxy-Connection"}) {
     EXPECT_EQ(req.HeaderCount(name), 0u) << name << " reached the upstream";
   }
   EXPECT_EQ(req.Header("X-End-To-End"), "kept");
@@ -186,8 +189,8 @@ TEST_F(ProxyHeadersTest, RemovesHopByHopResponseHeaders) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "body");
-  for (const char* name : {"Connection", "X-Hop", "Keep-Alive", "Proxy-Connection", "Upgrade",
-                           "Trailer"}) {
+  for (const char* name :
+       {"Connection", "X-Hop", "Keep-Alive", "Proxy-Connection", "Upgrade", "Trailer"}) {
     EXPECT_EQ(res->HeaderCount(name), 0u) << name << " reached the client";
   }
   EXPECT_EQ(res->Header("X-End-To-End"), "kept");
@@ -229,8 +232,8 @@ TEST_F(ProxyHeadersTest, Http10ClientGetsResponseAndClose) {
 
 TEST_F(ProxyHeadersTest, PassesTraceparentThroughUnchanged) {
   const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-  auto ex = SendAndReadResponse(port(),
-                                MakeRequest("GET", "/", {"traceparent: " + tp, "Connection: close"}));
+  auto ex = SendAndReadResponse(
+      port(), MakeRequest("GET", "/", {"traceparent: " + tp, "Connection: close"}));
   ASSERT_TRUE(ex.response);
   ASSERT_EQ(upstream.request_count(), 1u);
   EXPECT_EQ(upstream.requests()[0].Header("traceparent"), tp);
@@ -251,9 +254,8 @@ TEST_F(ProxyHeadersTest, NoContentResponseHasNoBodyAndNoLength) {
   EXPECT_EQ(next->status, 200);
 }
 
-// BUG (src/upstream/upstream_exchange.cc response_length(), with
-// src/http1/response_head_writer.cc ChooseFraming): a 304 that carries no Content-Length is
-// given "Content-Length: 0", which claims the cached representation is empty.
+// Regression (fixed in bc1c976): a 304 without Content-Length was given "Content-Length: 0",
+// which tells caches the stored representation is empty.
 TEST_F(ProxyHeadersTest, NotModifiedResponseGetsNoInventedContentLength) {
   Reply not_modified = Reply::Status(304);
   not_modified.headers.emplace_back("ETag", "\"v1\"");
@@ -271,8 +273,8 @@ TEST_F(ProxyHeadersTest, NotModifiedResponseGetsNoInventedContentLength) {
   EXPECT_EQ(next->status, 200);
 }
 
-// BUG (same place as above): HEAD of a resource the backend serves chunked (length unknown)
-// is answered with "Content-Length: 0", though a GET would return a non-empty body.
+// Regression (fixed in bc1c976): HEAD of a resource the backend serves chunked (length
+// unknown) was answered with "Content-Length: 0", though a GET returns a non-empty body.
 TEST_F(ProxyHeadersTest, HeadOfChunkedResourceDoesNotClaimEmptyBody) {
   upstream.SetHandler([](const RecordedRequest&) {
     Reply r = Reply::Ok("streamed content");

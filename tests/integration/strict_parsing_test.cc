@@ -18,8 +18,7 @@ struct StrictCase {
 
 std::ostream& operator<<(std::ostream& os, const StrictCase& c) { return os << c.name; }
 
-class StrictParsingTest : public ProxyFixture,
-                          public ::testing::WithParamInterface<StrictCase> {};
+class StrictParsingTest : public ProxyFixture, public ::testing::WithParamInterface<StrictCase> {};
 
 TEST_P(StrictParsingTest, RejectsClosesAndForwardsNothing) {
   const auto& c = GetParam();
@@ -39,28 +38,30 @@ const std::string kHost = "Host: example.test\r\n";
 INSTANTIATE_TEST_SUITE_P(
     Framing, StrictParsingTest,
     ::testing::Values(
-        StrictCase{"DuplicateContentLength",
-                   "POST / HTTP/1.1\r\n" + kHost +
-                       "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
-                   400, "bad_request"},
-        StrictCase{"ConflictingContentLength",
-                   "POST / HTTP/1.1\r\n" + kHost +
-                       "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
-                   400, "bad_request"},
+        StrictCase{
+            "DuplicateContentLength",
+            "POST / HTTP/1.1\r\n" + kHost + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+            400, "bad_request"},
+        StrictCase{
+            "ConflictingContentLength",
+            "POST / HTTP/1.1\r\n" + kHost + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            400, "bad_request"},
         StrictCase{"ContentLengthList",
                    "POST / HTTP/1.1\r\n" + kHost + "Content-Length: 5, 5\r\n\r\nhello", 400,
                    "bad_request"},
         StrictCase{"NegativeContentLength",
                    "POST / HTTP/1.1\r\n" + kHost + "Content-Length: -1\r\n\r\n", 400,
                    "bad_request"},
-        StrictCase{"TransferEncodingWithContentLength",
-                   "POST / HTTP/1.1\r\n" + kHost +
-                       "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-                   400, "bad_request"},
-        StrictCase{"ContentLengthThenTransferEncoding",
-                   "POST / HTTP/1.1\r\n" + kHost +
-                       "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-                   400, "bad_request"},
+        StrictCase{
+            "TransferEncodingWithContentLength",
+            "POST / HTTP/1.1\r\n" + kHost +
+                "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            400, "bad_request"},
+        StrictCase{
+            "ContentLengthThenTransferEncoding",
+            "POST / HTTP/1.1\r\n" + kHost +
+                "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            400, "bad_request"},
         StrictCase{"TransferEncodingGzip",
                    "POST / HTTP/1.1\r\n" + kHost + "Transfer-Encoding: gzip\r\n\r\nabc", 400,
                    "bad_request"},
@@ -93,10 +94,11 @@ INSTANTIATE_TEST_SUITE_P(
         StrictCase{"ObsFoldHeaderLine",
                    "GET / HTTP/1.1\r\n" + kHost + "X-Folded: first\r\n  second\r\n\r\n", 400,
                    "bad_request"},
-        StrictCase{"NulInHeaderValue", "GET / HTTP/1.1\r\n" + kHost + std::string("X-Nul: a\0b\r\n\r\n", 14),
-                   400, "bad_request"},
-        StrictCase{"BareCrInHeaderValue",
-                   "GET / HTTP/1.1\r\n" + kHost + "X-Cr: a\rb\r\n\r\n", 400, "bad_request"},
+        StrictCase{"NulInHeaderValue",
+                   "GET / HTTP/1.1\r\n" + kHost + std::string("X-Nul: a\0b\r\n\r\n", 14), 400,
+                   "bad_request"},
+        StrictCase{"BareCrInHeaderValue", "GET / HTTP/1.1\r\n" + kHost + "X-Cr: a\rb\r\n\r\n", 400,
+                   "bad_request"},
         StrictCase{"BareLfLineEndings", "GET / HTTP/1.1\nHost: example.test\n\n", 400,
                    "bad_request"},
         StrictCase{"SpaceBeforeColon", "GET / HTTP/1.1\r\nHost : example.test\r\n\r\n", 400,
@@ -111,10 +113,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         StrictCase{"MissingHostOnHttp11", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400,
                    "bad_request"},
-        StrictCase{"TwoHostHeaders",
-                   "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400, "bad_request"},
-        StrictCase{"InvalidHost", "GET / HTTP/1.1\r\nHost: bad/host\r\n\r\n", 400,
+        StrictCase{"TwoHostHeaders", "GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\n\r\n", 400,
                    "bad_request"},
+        StrictCase{"InvalidHost", "GET / HTTP/1.1\r\nHost: bad/host\r\n\r\n", 400, "bad_request"},
         StrictCase{"InvalidHostPort", "GET / HTTP/1.1\r\nHost: example.test:80x\r\n\r\n", 400,
                    "bad_request"},
         StrictCase{"AbsoluteFormAuthorityDiffersFromHost",
@@ -127,8 +128,8 @@ INSTANTIATE_TEST_SUITE_P(
 using StrictLimitsTest = ProxyFixture;
 
 TEST_F(StrictLimitsTest, AcceptsAbsoluteFormMatchingHostAsOriginForm) {
-  auto ex = SendAndReadResponse(
-      port(), "GET http://example.test/path?q=1 HTTP/1.1\r\n" + kHost + "Connection: close\r\n\r\n");
+  auto ex = SendAndReadResponse(port(), "GET http://example.test/path?q=1 HTTP/1.1\r\n" + kHost +
+                                            "Connection: close\r\n\r\n");
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
   ASSERT_EQ(upstream.request_count(), 1u);
@@ -163,9 +164,8 @@ TEST_F(StrictLimitsTest, RejectsHeaderBlockJustOverConfiguredLimitWith431) {
 TEST_F(StrictLimitsTest, AcceptsHeaderBlockUnderLimit) {
   config.listeners[0].max_header_bytes = 1024;
   StartGateway();
-  const std::string request =
-      "GET / HTTP/1.1\r\n" + kHost + "Connection: close\r\nX-Big: " + std::string(800, 'a') +
-      "\r\n\r\n";
+  const std::string request = "GET / HTTP/1.1\r\n" + kHost +
+                              "Connection: close\r\nX-Big: " + std::string(800, 'a') + "\r\n\r\n";
   auto ex = SendAndReadResponse(port(), request);
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
@@ -188,8 +188,7 @@ TEST_F(StrictLimitsTest, RejectsTooManyHeadersWith431) {
 TEST_F(StrictLimitsTest, RejectsContentLengthOverRouteLimitWith413) {
   config.routes[0].max_body_bytes = 1024;
   StartGateway();
-  auto ex = SendAndReadResponse(
-      port(), MakeRequest("POST", "/", {}, std::string(2048, 'b')));
+  auto ex = SendAndReadResponse(port(), MakeRequest("POST", "/", {}, std::string(2048, 'b')));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 413);
   EXPECT_EQ(ex.response->Header("X-Sluice-Reason"), "body_too_large");
@@ -214,11 +213,10 @@ TEST_F(StrictLimitsTest, RejectsChunkedBodyOverRouteLimitWith413) {
 TEST_F(StrictLimitsTest, AcceptsBodyExactlyAtRouteLimit) {
   config.routes[0].max_body_bytes = 1024;
   StartGateway();
-  upstream.SetHandler([](const RecordedRequest& r) {
-    return Reply::Ok(std::to_string(r.body.size()));
-  });
-  std::string request = "POST / HTTP/1.1\r\n" + kHost +
-                        "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  upstream.SetHandler(
+      [](const RecordedRequest& r) { return Reply::Ok(std::to_string(r.body.size())); });
+  std::string request =
+      "POST / HTTP/1.1\r\n" + kHost + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   request += "400\r\n" + std::string(1024, 'c') + "\r\n0\r\n\r\n";
   auto ex = SendAndReadResponse(port(), request);
   ASSERT_TRUE(ex.response);

@@ -80,8 +80,8 @@ TEST_F(TimeoutsTest, ClosesConnectionThatNeverSendsARequest) {
 
 TEST_F(TimeoutsTest, SlowRequestBodyGets408) {
   RawClient client(port());
-  ASSERT_TRUE(client.Send(
-      "POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\nonly-part"));
+  ASSERT_TRUE(
+      client.Send("POST / HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\nonly-part"));
   const auto start = Clock::now();
   auto res = client.ReadResponse(3s);
   ASSERT_TRUE(res);

@@ -62,13 +62,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 using UpstreamFailuresTest = ProxyFixture;
 
-// BUG (src/proxy/forwarder.cc RelayResponse + src/http1/server_session.cc WriteHead): the
-// response head is held back until the first body write, but when the very first body read
-// fails the forwarder assumes "the head is out" and only closes. The client gets no bytes at
-// all instead of a 502 upstream_bad_response.
+// Regression (fixed in bc1c976): the response head is held back until the first body write;
+// when the very first body read failed the client got a closed connection and no bytes at all
+// instead of a 502.
 TEST_F(UpstreamFailuresTest, BadChunkBeforeAnyBodyGets502) {
-  upstream.Enqueue(Reply::Raw(
-      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"));
+  upstream.Enqueue(
+      Reply::Raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"));
   RawClient client(port());
   ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
   auto res = client.ReadResponse();
@@ -137,9 +136,9 @@ TEST_F(UpstreamFailuresTest, RetriesStaleKeptAliveConnectionOnce) {
 }
 
 TEST_F(UpstreamFailuresTest, InterimResponsesFromUpstreamAreSkipped) {
-  upstream.Enqueue(Reply::Raw(
-      "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
-      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal"));
+  upstream.Enqueue(
+      Reply::Raw("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal"));
   RawClient client(port());
   ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
   auto res = client.ReadResponse();

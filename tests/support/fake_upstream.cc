@@ -61,15 +61,14 @@ void AppendHex(std::string& out, std::size_t n) {
 std::string Serialize(const Reply& reply, bool head_request) {
   if (reply.raw) return *reply.raw;
   std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " ";
-  out += reply.reason.empty()
-             ? std::string(bhttp::obsolete_reason(bhttp::int_to_status(
-                   static_cast<unsigned>(reply.status))))
-             : reply.reason;
+  out += reply.reason.empty() ? std::string(bhttp::obsolete_reason(
+                                    bhttp::int_to_status(static_cast<unsigned>(reply.status))))
+                              : reply.reason;
   out += "\r\n";
   for (const auto& [n, v] : reply.headers) out += n + ": " + v + "\r\n";
   const bool no_body_status = reply.status < 200 || reply.status == 204 || reply.status == 304;
-  const bool framed = HasHeader(reply.headers, "content-length") ||
-                      HasHeader(reply.headers, "transfer-encoding");
+  const bool framed =
+      HasHeader(reply.headers, "content-length") || HasHeader(reply.headers, "transfer-encoding");
   if (!framed && !no_body_status) {
     out += reply.chunked ? "Transfer-Encoding: chunked\r\n"
                          : "Content-Length: " + std::to_string(reply.body.size()) + "\r\n";

@@ -34,7 +34,7 @@ struct RecordedRequest {
   unsigned version = 11;  // 10 or 11
   HeaderList headers;     // in wire order, names as sent
   std::string body;
-  std::size_t connection = 0;          // 1-based index of the accepted connection it came on
+  std::size_t connection = 0;           // 1-based index of the accepted connection it came on
   std::size_t index_on_connection = 0;  // 0 for the first request of its connection
 
   // First value of a header (case-insensitive name), or nullopt.
@@ -52,14 +52,14 @@ struct Reply {
 
   Action action = Action::kRespond;
   int status = 200;
-  std::string reason;   // "" = the standard reason phrase
-  HeaderList headers;   // written as given; framing is added unless `raw` is set
-  std::string body;     // for HEAD requests only the framing header is sent, not the body
-  bool chunked = false;          // send the body with Transfer-Encoding: chunked
-  std::size_t chunk_size = 0;    // bytes per chunk; 0 = the whole body in one chunk
+  std::string reason;          // "" = the standard reason phrase
+  HeaderList headers;          // written as given; framing is added unless `raw` is set
+  std::string body;            // for HEAD requests only the framing header is sent, not the body
+  bool chunked = false;        // send the body with Transfer-Encoding: chunked
+  std::size_t chunk_size = 0;  // bytes per chunk; 0 = the whole body in one chunk
   std::optional<std::string> raw;  // written verbatim instead of a response built from the above
   std::chrono::milliseconds delay{0};  // wait before writing (Asio timer, not a sleep)
-  bool hold = false;         // wait until FakeUpstream::ReleaseHeld() before writing
+  bool hold = false;                   // wait until FakeUpstream::ReleaseHeld() before writing
   bool close_after = false;  // close the connection after writing (no Connection: close sent)
 
   static Reply Ok(std::string body);

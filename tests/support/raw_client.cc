@@ -257,9 +257,7 @@ std::string RawClient::ReadUntilClosed(std::chrono::milliseconds timeout) {
   return std::exchange(buffer_, {});
 }
 
-bool RawClient::ReadSome(std::chrono::milliseconds timeout) {
-  return Fill(Clock::now() + timeout);
-}
+bool RawClient::ReadSome(std::chrono::milliseconds timeout) { return Fill(Clock::now() + timeout); }
 
 bool RawClient::WaitForClose(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

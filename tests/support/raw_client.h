@@ -24,7 +24,7 @@ struct HttpResponse {
   int status = 0;
   std::string reason;
   std::vector<std::pair<std::string, std::string>> headers;  // wire order
-  std::string body;  // decoded (chunked framing removed)
+  std::string body;                                          // decoded (chunked framing removed)
   bool chunked = false;
   std::string raw;  // the exact bytes of this response
 

@@ -54,6 +54,63 @@ struct ListenerConfig {
   std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For we keep
 };
 
+// ---- Admission (DESIGN §4) ----
+
+enum class PolicyMode { kEnforce, kShadow };  // shadow: decide and count, never reject
+
+// A priority class. Classes are listed highest first; a waiter of a lower class ages upward
+// one class per `age_step` so it is never starved.
+struct PriorityClassConfig {
+  std::string name;
+  bool sheddable = false;  // shed first above a queue's high watermark
+};
+
+struct RateConfig {
+  double per_second = 0;  // written "100/s", "6000/min"
+  uint32_t burst = 1;     // bucket depth in requests (× cost); must be >= every route's cost
+};
+
+struct TenantConfig {
+  std::string name;
+  RateConfig rate;
+  uint32_t weight = 1;          // share of a cluster's queue service (DRR quantum)
+  std::string priority_class;   // YAML `class`; "" = the route's class, else the default class
+  PolicyMode mode = PolicyMode::kEnforce;
+  std::vector<std::string> api_keys;  // "sha256:<64 hex>" of each raw key; raw keys never stored
+};
+
+// How a request is mapped to a tenant: the first source in `sources` that yields an identity
+// wins. X-Forwarded-For is used for client_address only when the peer is a trusted proxy.
+enum class IdentitySource { kApiKey, kHeader, kClientAddress };
+
+struct IdentityStep {
+  IdentitySource source = IdentitySource::kClientAddress;
+  std::string header;  // kApiKey: header carrying the key (default "X-Api-Key"); kHeader: name
+};
+
+struct IdentityConfig {
+  std::vector<IdentityStep> sources;  // empty: every request is the default tenant
+  // No source matched: "reject" (401) or the name of a configured tenant.
+  std::string on_missing = "reject";
+  uint32_t ipv6_prefix = 64;          // client addresses grouped by this prefix
+  // Callers identified by header value or address, but not configured, become dynamic tenants
+  // with this rate; at most max_dynamic_tenants are tracked (least recently seen evicted).
+  RateConfig dynamic_rate{10, 20};
+  uint32_t max_dynamic_tenants = 10000;
+  double retry_after_jitter = 0.2;    // 429 Retry-After: up to this fraction more, upward only
+  std::chrono::milliseconds retry_after_jitter_cap{1000};
+  bool ratelimit_headers_on_success = false;
+};
+
+// Per-cluster admission: the concurrency gate and the wait queue in front of it.
+struct QueueConfig {
+  uint32_t capacity = 1000;        // hard bound on waiting requests
+  uint32_t low_watermark = 500;    // shedding stops at or below this depth
+  uint32_t high_watermark = 800;   // shedding of sheddable classes starts at this depth
+  std::chrono::milliseconds max_wait{1000};  // a waiter past this gets 503 queue_timeout
+  std::chrono::milliseconds age_step{250};   // one class of ageing per this much waiting
+};
+
 struct RouteMatch {
   std::string host = "*";        // exact, "*.suffix", or "*"
   std::string path_prefix = "/";
@@ -64,6 +121,8 @@ struct RouteConfig {
   RouteMatch match;
   std::string cluster;               // must name a cluster
   uint64_t max_body_bytes = 1 << 20;  // request body limit; over → 413
+  uint32_t cost = 1;                  // tokens one request takes from its tenant's bucket
+  std::string priority_class;         // YAML `class`; "" = the tenant's class, else default
 };
 
 enum class LoadBalancing { kPowerOfTwoChoices, kRoundRobin };
@@ -82,6 +141,8 @@ struct ClusterConfig {
   Millis idle_timeout{60'000};      // pooled upstream connection idle; then closed
   uint32_t max_connections_per_endpoint = 1024;  // per worker
   uint32_t max_idle_per_endpoint = 64;           // per worker
+  uint32_t concurrency_limit = 0;                // in-flight requests; 0 = no gate, no queue
+  QueueConfig queue;
 };
 
 struct Config {
@@ -90,6 +151,9 @@ struct Config {
   Millis drain_timeout{10'000};
   LogConfig log;
   AdminConfig admin;
+  std::vector<PriorityClassConfig> classes;  // empty: one class, "default"
+  std::vector<TenantConfig> tenants;
+  IdentityConfig identity;
   std::vector<ListenerConfig> listeners;
   std::vector<RouteConfig> routes;
   std::vector<ClusterConfig> clusters;

@@ -95,7 +95,10 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
                                                                {"route", "api"},
                                                                {"cluster", "backend"},
                                                                {"endpoint", "10.0.1.2:8080"},
-                                                               {"reason", ""}};
+                                                               {"reason", ""},
+                                                               {"tenant", ""},
+                                                               {"class", ""},
+                                                               {"decision", ""}};
   for (const auto& [key, value] : expected_strings) {
     ASSERT_TRUE(object->count(key)) << key;
     EXPECT_EQ(object->at(key).kind, JsonValue::Kind::kString) << key;
@@ -105,7 +108,8 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
                                                                {"total_seconds", "0.012346"},
                                                                {"upstream_seconds", "0.010000"},
                                                                {"bytes_in", "12"},
-                                                               {"bytes_out", "3456"}};
+                                                               {"bytes_out", "3456"},
+                                                               {"queue_wait_seconds", "0.000000"}};
   for (const auto& [key, value] : expected_numbers) {
     ASSERT_TRUE(object->count(key)) << key;
     EXPECT_EQ(object->at(key).kind, JsonValue::Kind::kNumber) << key;

@@ -1,0 +1,69 @@
+#include "app/admission_builder.h"
+
+namespace sluice::app {
+
+namespace {
+
+std::vector<std::string> ClassNames(const config::Config& cfg) {
+  std::vector<std::string> names;
+  for (const auto& c : cfg.classes) names.push_back(c.name);
+  if (names.empty()) names.push_back("default");
+  return names;
+}
+
+// Classes from the first sheddable one down are shed above the high watermark.
+uint32_t SheddableFrom(const config::Config& cfg) {
+  for (uint32_t i = 0; i < cfg.classes.size(); ++i) {
+    if (cfg.classes[i].sheddable) return i;
+  }
+  return static_cast<uint32_t>(std::max<std::size_t>(cfg.classes.size(), 1));
+}
+
+// Unless a route or tenant says otherwise, requests take the lowest class that is not
+// sheddable: critical work must be marked as such, and nothing is shed by default.
+uint32_t DefaultClass(const config::Config& cfg) {
+  const auto from = SheddableFrom(cfg);
+  return from == 0 ? 0 : from - 1;
+}
+
+}  // namespace
+
+AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
+                                     observability::AdmissionMetrics& metrics)
+    : metrics_(metrics), class_names_(ClassNames(cfg)) {
+  const bool has_tenants = !cfg.tenants.empty() || !cfg.identity.sources.empty();
+  if (has_tenants) tenants_ = std::make_unique<admission::TenantRegistry>(cfg.tenants, cfg.identity);
+  std::vector<uint32_t> weights;
+  for (const auto& t : cfg.tenants) weights.push_back(t.weight);
+  weights.push_back(1);  // every dynamic tenant shares one DRR slot
+  for (const auto& c : cfg.clusters) {
+    clusters_.emplace(c.name, std::make_unique<admission::ClusterAdmission>(
+                                  c, static_cast<uint32_t>(class_names_.size()),
+                                  SheddableFrom(cfg), weights));
+  }
+}
+
+proxy::AdmissionRuntime AdmissionRegistry::Runtime(const config::Config& cfg) {
+  proxy::AdmissionRuntime rt;
+  rt.tenants = tenants_.get();
+  rt.identity = &cfg.identity;
+  rt.class_names = class_names_;
+  for (uint32_t i = 0; i < class_names_.size(); ++i) rt.class_index[class_names_[i]] = i;
+  rt.default_class = DefaultClass(cfg);
+  rt.metrics = &metrics_;
+  rt.next_waiter_id = &next_waiter_id_;
+  return rt;
+}
+
+void AdmissionRegistry::RefreshGauges() {
+  for (auto& [name, cluster] : clusters_) {
+    if (!cluster->gated()) continue;
+    metrics_.ConcurrencyLimit(name).Set(cluster->limit().Get());
+    metrics_.Shedding(name).Set(cluster->queue().shedding() ? 1 : 0);
+    for (uint32_t c = 0; c < class_names_.size(); ++c) {
+      metrics_.QueueDepth(name, class_names_[c]).Set(static_cast<double>(cluster->queue().depth(c)));
+    }
+  }
+}
+
+}  // namespace sluice::app

@@ -1,0 +1,38 @@
+#pragma once
+// Metrics of admission decisions (issue 3): one struct, names per DESIGN §9. Tenant labels are
+// configured tenant names or "other", so label cardinality stays bounded.
+//
+// Thread-safety: thread-safe (prometheus-cpp families and metrics are).
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <string>
+#include <string_view>
+
+namespace sluice::observability {
+
+class AdmissionMetrics {
+ public:
+  explicit AdmissionMetrics(prometheus::Registry& registry);
+
+  // decision: "admitted" | "rejected" | "shadow_rejected"; reason: "" or a rejection reason.
+  void CountDecision(std::string_view cluster, std::string_view tenant, std::string_view klass,
+                     std::string_view decision, std::string_view reason);
+  void ObserveQueueWait(double seconds) { queue_wait_->Observe(seconds); }
+
+  prometheus::Gauge& QueueDepth(const std::string& cluster, const std::string& klass);
+  prometheus::Gauge& ConcurrencyLimit(const std::string& cluster);
+  prometheus::Gauge& Shedding(const std::string& cluster);
+
+ private:
+  prometheus::Family<prometheus::Counter>& decisions_;
+  prometheus::Family<prometheus::Gauge>& queue_depth_;
+  prometheus::Family<prometheus::Gauge>& concurrency_limit_;
+  prometheus::Family<prometheus::Gauge>& shedding_;
+  prometheus::Histogram* queue_wait_;
+};
+
+}  // namespace sluice::observability
