@@ -32,14 +32,15 @@ AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
                                      observability::AdmissionMetrics& metrics)
     : metrics_(metrics), class_names_(ClassNames(cfg)) {
   const bool has_tenants = !cfg.tenants.empty() || !cfg.identity.sources.empty();
-  if (has_tenants) tenants_ = std::make_unique<admission::TenantRegistry>(cfg.tenants, cfg.identity);
+  if (has_tenants)
+    tenants_ = std::make_unique<admission::TenantRegistry>(cfg.tenants, cfg.identity);
   std::vector<uint32_t> weights;
   for (const auto& t : cfg.tenants) weights.push_back(t.weight);
   weights.push_back(1);  // every dynamic tenant shares one DRR slot
   for (const auto& c : cfg.clusters) {
-    clusters_.emplace(c.name, std::make_unique<admission::ClusterAdmission>(
-                                  c, static_cast<uint32_t>(class_names_.size()),
-                                  SheddableFrom(cfg), weights));
+    clusters_.emplace(
+        c.name, std::make_unique<admission::ClusterAdmission>(
+                    c, static_cast<uint32_t>(class_names_.size()), SheddableFrom(cfg), weights));
   }
 }
 
@@ -61,7 +62,8 @@ void AdmissionRegistry::RefreshGauges() {
     metrics_.ConcurrencyLimit(name).Set(cluster->limit().Get());
     metrics_.Shedding(name).Set(cluster->queue().shedding() ? 1 : 0);
     for (uint32_t c = 0; c < class_names_.size(); ++c) {
-      metrics_.QueueDepth(name, class_names_[c]).Set(static_cast<double>(cluster->queue().depth(c)));
+      metrics_.QueueDepth(name, class_names_[c])
+          .Set(static_cast<double>(cluster->queue().depth(c)));
     }
   }
 }

@@ -1,11 +1,12 @@
 #include "proxy/admission_step.h"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "admission/retry_after.h"
 
@@ -80,9 +81,9 @@ admission::IdentityInput AdmissionStep::MakeIdentityInput() const {
     if (!ec) addr = parsed;
   }
   in.client_is_v4 = addr.is_v4();
-  in.client_address_v6 = addr.is_v4()
-      ? asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4()).to_bytes()
-      : addr.to_v6().to_bytes();
+  in.client_address_v6 =
+      addr.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4()).to_bytes()
+                   : addr.to_v6().to_bytes();
   return in;
 }
 
@@ -112,9 +113,9 @@ std::optional<Rejection> AdmissionStep::ChargeTenant() {
       success_headers_.set("RateLimit-Policy",
                            admission::RateLimitPolicyHeader("tenant", tenant_.policy.burst,
                                                             admission::CeilSeconds(refill)));
-      success_headers_.set("RateLimit", admission::RateLimitHeader(
-                                            "tenant", decision.remaining,
-                                            admission::CeilSeconds(decision.reset)));
+      success_headers_.set("RateLimit",
+                           admission::RateLimitHeader("tenant", decision.remaining,
+                                                      admission::CeilSeconds(decision.reset)));
     }
     return std::nullopt;
   }
@@ -190,14 +191,14 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
 Rejection AdmissionStep::QuotaExceeded(const admission::GcraDecision& d, uint32_t burst,
                                        std::chrono::nanoseconds refill) {
   const auto& identity = *snapshot_.admission.identity;
-  const auto seconds = admission::RetryAfterSeconds429(
-      d.retry_after, identity.retry_after_jitter, identity.retry_after_jitter_cap, rng_());
+  const auto seconds = admission::RetryAfterSeconds429(d.retry_after, identity.retry_after_jitter,
+                                                       identity.retry_after_jitter_cap, rng_());
   Rejection r;
   r.status = http::Status::too_many_requests;
   r.reason = "tenant_rate";
   r.headers.set(http::Field::retry_after, std::to_string(seconds));
-  r.headers.set("RateLimit-Policy", admission::RateLimitPolicyHeader(
-                                        "tenant", burst, admission::CeilSeconds(refill)));
+  r.headers.set("RateLimit-Policy",
+                admission::RateLimitPolicyHeader("tenant", burst, admission::CeilSeconds(refill)));
   r.headers.set("RateLimit", admission::RateLimitHeader("tenant", d.remaining,
                                                         admission::CeilSeconds(d.retry_after)));
   r.body = ProblemJson(kQuotaType, "Request quota exceeded", 429,
@@ -215,9 +216,9 @@ Rejection AdmissionStep::Overloaded(std::string_view reason) {
   r.reason = reason;
   r.headers.set(http::Field::retry_after, std::to_string(seconds));
   r.headers.set(http::Field::cache_control, "no-store");
-  r.body = ProblemJson(kCapacityType, "Temporary reduced capacity", 503,
-                       fmt::format("the service is at capacity ({}); retry in {} s", reason,
-                                   seconds));
+  r.body =
+      ProblemJson(kCapacityType, "Temporary reduced capacity", 503,
+                  fmt::format("the service is at capacity ({}); retry in {} s", reason, seconds));
   return r;
 }
 
@@ -233,8 +234,8 @@ Rejection AdmissionStep::Unidentified() {
 void AdmissionStep::Count(std::string_view decision, std::string_view reason) {
   auto* metrics = snapshot_.admission.metrics;
   if (metrics == nullptr) return;
-  const auto cluster = route_.cluster != nullptr ? std::string_view(route_.cluster->name())
-                                                 : std::string_view();
+  const auto cluster =
+      route_.cluster != nullptr ? std::string_view(route_.cluster->name()) : std::string_view();
   metrics->CountDecision(cluster, tenant_name_, class_name_, decision, reason);
 }
 

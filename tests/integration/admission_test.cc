@@ -1,0 +1,176 @@
+// Admission over real sockets: tenant buckets (429), the cluster gate and queue (503).
+#include <gtest/gtest.h>
+
+#include "admission/api_key_hash.h"
+#include "support/prometheus_text.h"
+#include "support/proxy_fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+std::string KeyRef(std::string_view raw_key) {
+  return "sha256:" + admission::DigestHex(admission::Sha256(raw_key));
+}
+
+std::string GetWithKey(std::string_view key) {
+  return MakeRequest("GET", "/", {"X-Api-Key: " + std::string(key)});
+}
+
+class AdmissionTest : public ProxyFixture {
+ protected:
+  // Tenant "acme" (key "k-acme") and "zeta" (key "k-zeta"); callers without a key get 401.
+  void AddTenants(double acme_rate, uint32_t acme_burst, config::PolicyMode acme_mode) {
+    config::TenantConfig acme;
+    acme.name = "acme";
+    acme.rate = {acme_rate, acme_burst};
+    acme.mode = acme_mode;
+    acme.api_keys = {KeyRef("k-acme")};
+    config::TenantConfig zeta;
+    zeta.name = "zeta";
+    zeta.rate = {1000, 1000};
+    zeta.api_keys = {KeyRef("k-zeta")};
+    config.tenants = {acme, zeta};
+    config.identity.sources = {{config::IdentitySource::kApiKey, "X-Api-Key"}};
+    config.identity.on_missing = "reject";
+  }
+
+  // One slot, a queue of one; the upstream holds every reply until released.
+  void GateWithQueueOfOne(std::chrono::milliseconds max_wait) {
+    auto& cluster = config.clusters.at(0);
+    cluster.concurrency_limit = 1;
+    cluster.queue = {.capacity = 1,
+                     .low_watermark = 0,
+                     .high_watermark = 1,
+                     .max_wait = max_wait,
+                     .age_step = std::chrono::milliseconds(250)};
+    upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("done"); });
+  }
+
+  std::optional<double> Metric(std::string_view name,
+                               const std::map<std::string, std::string>& labels) {
+    return MetricValue(gateway().Scrape(), name, labels);
+  }
+};
+
+TEST_F(AdmissionTest, AdmitsTheBurstThenAnswers429WithExactHeaders) {
+  AddTenants(/*rate=*/0.5, /*burst=*/3, config::PolicyMode::kEnforce);
+  RawClient client(port());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
+    auto res = client.ReadResponse();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->raw;
+  }
+  ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
+  auto res = client.ReadResponse();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429) << res->raw;
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "tenant_rate");
+  // One token per 2 s: the next one is at most 2 s away, so Retry-After is 2 or 3 with jitter.
+  const int retry_after = std::stoi(res->Header("Retry-After").value_or("0"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 3);
+  EXPECT_EQ(res->Header("RateLimit-Policy"), "\"tenant\";q=3;w=6");
+  EXPECT_EQ(res->Header("Content-Type"), "application/problem+json");
+  EXPECT_NE(res->body.find("quota-exceeded"), std::string::npos);
+  EXPECT_EQ(upstream.request_count(), 3u);  // the rejected request never reached the backend
+}
+
+TEST_F(AdmissionTest, MissingIdentityIsRejectedWith401) {
+  AddTenants(100, 100, config::PolicyMode::kEnforce);
+  auto ex = SendAndReadResponse(port(), MakeRequest("GET", "/"), std::chrono::milliseconds(50));
+  ASSERT_TRUE(ex.response);
+  EXPECT_EQ(ex.response->status, 401);
+  EXPECT_EQ(ex.response->Header("X-Sluice-Reason"), "identity_missing");
+  EXPECT_TRUE(ex.response->HasHeader("WWW-Authenticate"));
+  EXPECT_EQ(upstream.request_count(), 0u);
+}
+
+TEST_F(AdmissionTest, ShadowModePassesEverythingAndCountsWouldBeRejections) {
+  AddTenants(/*rate=*/0.5, /*burst=*/2, config::PolicyMode::kShadow);
+  RawClient client(port());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
+    auto res = client.ReadResponse();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+  }
+  EXPECT_EQ(upstream.request_count(), 5u);
+  EXPECT_EQ(
+      Metric("sluice_admission_decisions_total",
+             {{"tenant", "acme"}, {"decision", "shadow_rejected"}, {"reason", "tenant_rate"}}),
+      3.0);
+}
+
+TEST_F(AdmissionTest, FloodingTenantIsLimitedWhileAnotherIsNot) {
+  AddTenants(/*rate=*/0.5, /*burst=*/2, config::PolicyMode::kEnforce);
+  RawClient flood(port());
+  RawClient polite(port());
+  int flood_429 = 0;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(flood.Send(GetWithKey("k-acme")));
+    auto res = flood.ReadResponse();
+    ASSERT_TRUE(res);
+    if (res->status == 429) ++flood_429;
+    ASSERT_TRUE(polite.Send(GetWithKey("k-zeta")));
+    auto ok = polite.ReadResponse();
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200) << "the polite tenant must never be limited by the flooder";
+  }
+  EXPECT_GE(flood_429, 17);
+}
+
+TEST_F(AdmissionTest, FullQueueAnswers503WithRetryAfterAndNoStore) {
+  GateWithQueueOfOne(std::chrono::seconds(5));
+  RawClient first(port());
+  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  RawClient second(port());
+  ASSERT_TRUE(second.Send(MakeRequest("GET", "/two")));
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
+  }));
+  auto third =
+      SendAndReadResponse(port(), MakeRequest("GET", "/three"), std::chrono::milliseconds(50));
+  ASSERT_TRUE(third.response);
+  EXPECT_EQ(third.response->status, 503);
+  EXPECT_EQ(third.response->Header("X-Sluice-Reason"), "queue_full");
+  EXPECT_EQ(third.response->Header("Cache-Control"), "no-store");
+  const int retry_after = std::stoi(third.response->Header("Retry-After").value_or("0"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 60);
+  // The slot passes from the first request to the queued one.
+  upstream.ReleaseHeld();
+  auto one = first.ReadResponse();
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  upstream.ReleaseHeld();
+  auto two = second.ReadResponse();
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->status, 200);
+  EXPECT_EQ(upstream.request_count(), 2u);
+}
+
+TEST_F(AdmissionTest, WaiterPastMaxWaitGets503QueueTimeout) {
+  GateWithQueueOfOne(std::chrono::milliseconds(200));
+  RawClient first(port());
+  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  auto second =
+      SendAndReadResponse(port(), MakeRequest("GET", "/two"), std::chrono::milliseconds(0));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(second.response);
+  EXPECT_EQ(second.response->status, 503);
+  EXPECT_EQ(second.response->Header("X-Sluice-Reason"), "queue_timeout");
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  upstream.ReleaseHeld();
+  auto one = first.ReadResponse();
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->status, 200);
+}
+
+}  // namespace
+}  // namespace sluice::testing
