@@ -54,7 +54,9 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
   if (route_.has_class) class_index_ = route_.class_index;
   class_name_ = adm.class_names[class_index_];
   if (route_.admission == nullptr || !route_.admission->gated()) {
-    Count(decision_, decision_ == "admitted" ? "" : "tenant_rate");
+    // No tenant step and no gate: nothing was decided, so nothing is counted (and the
+    // unadmitted path pays nothing for the metric).
+    if (adm.tenants != nullptr) Count(decision_, decision_ == "admitted" ? "" : "tenant_rate");
     co_return std::nullopt;
   }
   co_return co_await TakeSlot();
