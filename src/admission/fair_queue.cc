@@ -71,14 +71,17 @@ EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
     ExpireLocked(now, done);
     std::size_t ahead = 0;
     for (uint32_t c = 0; c <= waiter.priority_class; ++c) ahead += classes_[c].size;
-    const double budget_s = core::ToSeconds(WaitBudgetLocked(now));
+    // A client that gave a shorter deadline than the queue's own budget gets that instead.
+    const double budget_s =
+        core::ToSeconds(std::min(WaitBudgetLocked(now), waiter.deadline - now));
+    const double expected_wait_s =  // unknown rate (0): no prediction
+        completion_rate_ > 0.0 ? static_cast<double>(ahead + 1) / completion_rate_ : 0.0;
     if (by_id_.contains(waiter.id)) {
       assert(false && "duplicate waiter id");
       result = EnqueueResult::kRejectedFull;
     } else if (shedding_ && waiter.priority_class >= config_.sheddable_from) {
       result = EnqueueResult::kShed;
-    } else if (completion_rate_ > 0.0 &&
-               static_cast<double>(ahead + 1) / completion_rate_ > budget_s) {
+    } else if (budget_s <= 0.0 || expected_wait_s > budget_s) {
       result = EnqueueResult::kRejectedPredictive;
     } else if (depth_ >= config_.capacity) {
       const uint32_t victim = PushOutVictimLocked(waiter.priority_class);

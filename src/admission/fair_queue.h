@@ -20,7 +20,8 @@
 //    one of the lowest (≥ sheddable_from);
 //  - kRejectedPredictive if (ahead + 1) / completion_rate > wait budget, where `ahead` counts the
 //    waiters of its class or higher (those served before it) and the budget is max_wait (or the
-//    standing cap): it would only time out. No rate known (0) → no predictive rejection;
+//    standing cap, or the client's own deadline if sooner): it would only time out. No rate
+//    known (0) → no prediction, except that a deadline already passed is always rejected;
 //  - at capacity, a waiter of a strictly lower class is pushed out (on_done(kShed)): the newest
 //    waiter of the most backlogged tenant in the lowest non-empty class; if none, kRejectedFull.
 // A rejected waiter's on_done is never called: the result says it all. Deadline of a waiter =

@@ -9,6 +9,7 @@
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string_view>
 
 #include "http/types.h"
@@ -55,6 +56,13 @@ class ServerExchange {
   virtual void CloseAfterResponse() = 0;
   // True once response bytes went to the client; a different reply is then impossible.
   [[nodiscard]] virtual bool response_started() const = 0;
+
+  // While a request waits (in the admission queue) nothing reads from the client, so a client
+  // that gave up would go unnoticed and keep its place. Between these two calls the front end
+  // calls `on_gone` (on the connection's executor, at most once) as soon as it sees the client
+  // disconnect or reset the stream. Best effort: a front end that cannot tell stays silent.
+  virtual void WatchForClientGone(std::function<void()> on_gone) { (void)on_gone; }
+  virtual void StopWatchingForClientGone() {}
 };
 
 }  // namespace sluice::http

@@ -1,5 +1,9 @@
 #include "http1/server_session.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -303,6 +307,42 @@ asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer da
     co_return ec;
   }
   co_return http::error_code{};
+}
+
+// A peek tells a closed connection (0 bytes: FIN) or a reset from a live one. When bytes are
+// waiting (a request body, or a pipelined request) a FIN behind them cannot be seen without
+// reading them, so the watch ends there: the request finds out when it reads or writes.
+void ServerSession::WatchForClientGone(std::function<void()> on_gone) {
+  on_client_gone_ = std::move(on_gone);
+  if (buffer_.size() > 0) return;  // pipelined bytes already read: EOF would hide behind them
+  AwaitClientReadable();
+}
+
+void ServerSession::StopWatchingForClientGone() {
+  on_client_gone_ = nullptr;
+  ++watch_;  // a wakeup already queued for the old watch is ignored
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);  // nothing else is pending while the handler waits
+}
+
+void ServerSession::AwaitClientReadable() {
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this(), watch = watch_](const boost::system::error_code& ec) {
+                       self->OnClientReadable(ec, watch);
+                     });
+}
+
+void ServerSession::OnClientReadable(const boost::system::error_code& ec, uint64_t watch) {
+  if (ec || watch != watch_ || !on_client_gone_) return;
+  char byte = 0;
+  const auto n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0) return;  // bytes waiting: see above
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+    AwaitClientReadable();  // spurious wakeup
+    return;
+  }
+  keep_alive_ = false;
+  std::exchange(on_client_gone_, nullptr)();
 }
 
 }  // namespace sluice::http1

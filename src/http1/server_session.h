@@ -74,6 +74,10 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
                                                      bool last) override;
   void CloseAfterResponse() override { keep_alive_ = false; }
   bool response_started() const override { return response_started_; }
+  void WatchForClientGone(std::function<void()> on_gone) override;
+  void StopWatchingForClientGone() override;
+  void AwaitClientReadable();
+  void OnClientReadable(const boost::system::error_code& ec, uint64_t watch);
 
   http::BodyError ClassifyReadError(const boost::system::error_code& ec) const;
 
@@ -98,6 +102,8 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   bool response_bodyless_ = false;  // HEAD, 1xx, 204, 304
   bool response_finished_ = false;
   std::string out_;  // serialized head (and chunk framing) waiting to go out with body bytes
+  std::function<void()> on_client_gone_;  // set while the handler waits without reading
+  uint64_t watch_ = 0;                    // bumped per watch, so a stale wakeup is ignored
 
   uint32_t requests_served_ = 0;
   bool draining_ = false;

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "admission/client_deadline.h"
 #include "admission/retry_after.h"
 
 namespace sluice::proxy {
@@ -33,6 +34,13 @@ struct QueueWait {
   explicit QueueWait(asio::any_io_executor ex) : timer(ex) {}
   asio::steady_timer timer;
   std::optional<admission::QueueOutcome> outcome;
+  bool client_gone = false;
+};
+
+// Ends the front end's client watch however the wait ends.
+struct ClientWatch {
+  http::ServerExchange& exchange;
+  ~ClientWatch() { exchange.StopWatchingForClientGone(); }
 };
 
 }  // namespace
@@ -62,14 +70,18 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
   co_return co_await TakeSlot();
 }
 
-admission::IdentityInput AdmissionStep::MakeIdentityInput() const {
-  admission::IdentityInput in;
-  auto& req = exchange_.request();
-  in.header = [&req](std::string_view name) -> std::optional<std::string_view> {
+admission::HeaderLookup AdmissionStep::HeaderLookup() const {
+  return [&req = exchange_.request()](std::string_view name) -> std::optional<std::string_view> {
     auto it = req.find(name);
     if (it == req.end()) return std::nullopt;
     return std::string_view(it->value());
   };
+}
+
+admission::IdentityInput AdmissionStep::MakeIdentityInput() const {
+  admission::IdentityInput in;
+  auto& req = exchange_.request();
+  in.header = HeaderLookup();
   const auto& conn = exchange_.connection();
   auto addr = conn.peer_address;
   // Behind a trusted proxy, the client is the last address that proxy appended.
@@ -145,6 +157,8 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
   waiter.id = snapshot_.admission.next_waiter_id->fetch_add(1, std::memory_order_relaxed);
   waiter.tenant = tenant_.index;
   waiter.priority_class = class_index_;
+  const auto client_deadline = admission::ClientDeadline(HeaderLookup(), exchange_.received_at());
+  if (client_deadline) waiter.deadline = *client_deadline;
   // Weak: a queue that outlives this request (shutdown) must not keep its timer alive.
   waiter.on_done = [weak = std::weak_ptr<QueueWait>(wait), ex](admission::QueueOutcome outcome) {
     asio::post(ex, [weak, outcome] {
@@ -155,6 +169,7 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
     });
   };
   const auto id = waiter.id;
+  const auto waiter_deadline = waiter.deadline;
   switch (cluster->Enqueue(std::move(waiter), enqueued)) {
     case admission::EnqueueResult::kQueued:
       break;
@@ -164,9 +179,16 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
     case admission::EnqueueResult::kRejectedPredictive:
       co_return Overloaded("queue_full");
   }
+  // A client that disconnects while queued leaves the queue at once and frees its place.
+  exchange_.WatchForClientGone([cluster, id, weak = std::weak_ptr<QueueWait>(wait)] {
+    if (auto w = weak.lock()) w->client_gone = true;
+    (void)cluster->queue().Cancel(id);
+  });
+  const ClientWatch watch{exchange_};
   // The queue expires waiters only when it is touched; the timer makes sure a stalled cluster
   // still answers its waiters on time.
-  wait->timer.expires_at(enqueued + route_.cluster->config().queue.max_wait);
+  wait->timer.expires_at(
+      std::min(enqueued + route_.cluster->config().queue.max_wait, waiter_deadline));
   co_await wait->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   if (!wait->outcome) {
     if (cluster->queue().Cancel(id)) co_return Overloaded("queue_timeout");
@@ -181,8 +203,10 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
       snapshot_.admission.metrics->ObserveQueueWait(queue_wait_seconds_);
       Count(decision_, "");
       co_return std::nullopt;
-    case admission::QueueOutcome::kTimedOut:
     case admission::QueueOutcome::kCancelled:
+      if (wait->client_gone) co_return ClientGone();
+      co_return Overloaded("queue_timeout");
+    case admission::QueueOutcome::kTimedOut:
       co_return Overloaded("queue_timeout");
     case admission::QueueOutcome::kShed:
       co_return Overloaded("overload_shed");
@@ -221,6 +245,15 @@ Rejection AdmissionStep::Overloaded(std::string_view reason) {
   r.body =
       ProblemJson(kCapacityType, "Temporary reduced capacity", 503,
                   fmt::format("the service is at capacity ({}); retry in {} s", reason, seconds));
+  return r;
+}
+
+Rejection AdmissionStep::ClientGone() {
+  decision_ = "cancelled";
+  Count(decision_, "client_gone");
+  Rejection r;
+  r.client_gone = true;
+  r.reason = "client_gone";
   return r;
 }
 

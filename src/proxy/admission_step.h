@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "admission/client_deadline.h"
 #include "admission/cluster_admission.h"
 #include "admission/tenant_registry.h"
 #include "http/server_exchange.h"
@@ -29,6 +30,7 @@ struct Rejection {
   std::string_view reason;  // X-Sluice-Reason
   http::Fields headers;     // Retry-After, RateLimit*, Cache-Control, WWW-Authenticate
   std::string body;         // application/problem+json (RFC 9457)
+  bool client_gone = false;  // nobody to answer: log and count only
 };
 
 // Holds a cluster slot; returns it (to the next waiter, or the gate) when the request ends.
@@ -71,7 +73,9 @@ class AdmissionStep {
                           std::chrono::nanoseconds refill);
   Rejection Overloaded(std::string_view reason);
   Rejection Unidentified();
-  admission::IdentityInput MakeIdentityInput() const;
+  Rejection ClientGone();
+  [[nodiscard]] admission::HeaderLookup HeaderLookup() const;
+  [[nodiscard]] admission::IdentityInput MakeIdentityInput() const;
   void Count(std::string_view decision, std::string_view reason);
 
   const RuntimeSnapshot& snapshot_;

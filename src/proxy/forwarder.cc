@@ -64,8 +64,12 @@ asio::awaitable<void> Forwarder::Run() {
 }
 
 asio::awaitable<void> Forwarder::Reject(Rejection rejection) {
-  status_ = static_cast<int>(rejection.status);
   reason_ = rejection.reason;
+  if (rejection.client_gone) {
+    ClientGone();
+    co_return;
+  }
+  status_ = static_cast<int>(rejection.status);
   http::LocalReply reply{rejection.status, std::string(rejection.reason),
                          std::move(rejection.body), "application/problem+json"};
   reply.extra_headers = std::move(rejection.headers);

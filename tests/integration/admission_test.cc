@@ -172,5 +172,63 @@ TEST_F(AdmissionTest, WaiterPastMaxWaitGets503QueueTimeout) {
   EXPECT_EQ(one->status, 200);
 }
 
+TEST_F(AdmissionTest, ClientThatDisconnectsWhileQueuedFreesItsPlaceAtOnce) {
+  GateWithQueueOfOne(std::chrono::seconds(30));
+  RawClient first(port());
+  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  {
+    RawClient quitter(port());
+    ASSERT_TRUE(quitter.Send(MakeRequest("GET", "/quitter")));
+    ASSERT_TRUE(WaitUntil([&] {
+      return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
+    }));
+  }  // closes its connection while queued
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric("sluice_admission_decisions_total",
+                  {{"decision", "cancelled"}, {"reason", "client_gone"}}) == 1.0;
+  }));
+  // Its place is free again: a new request queues (a queue of one would answer 503 otherwise)
+  // and gets the slot when the first request ends.
+  RawClient next(port());
+  ASSERT_TRUE(next.Send(MakeRequest("GET", "/next")));
+  ASSERT_TRUE(WaitUntil([&] {
+    return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
+  }));
+  upstream.ReleaseHeld();
+  ASSERT_TRUE(first.ReadResponse());
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  upstream.ReleaseHeld();
+  auto res = next.ReadResponse();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(upstream.request_count(), 2u) << "the request whose client left never went upstream";
+}
+
+// The client's own deadline caps the queue wait; max_wait (30 s) would be far longer.
+class ClientDeadlineTest : public AdmissionTest,
+                           public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(ClientDeadlineTest, QueuedRequestGivesUpAtTheClientsDeadline) {
+  GateWithQueueOfOne(std::chrono::seconds(30));
+  RawClient first(port());
+  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  const auto start = std::chrono::steady_clock::now();
+  auto second = SendAndReadResponse(port(), MakeRequest("GET", "/two", {GetParam()}),
+                                    std::chrono::milliseconds(0));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(second.response);
+  EXPECT_EQ(second.response->status, 503);
+  EXPECT_EQ(second.response->Header("X-Sluice-Reason"), "queue_timeout");
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  upstream.ReleaseHeld();
+  ASSERT_TRUE(first.ReadResponse());
+}
+
+INSTANTIATE_TEST_SUITE_P(Headers, ClientDeadlineTest,
+                         ::testing::Values("X-Request-Timeout: 0.3", "grpc-timeout: 300m"));
+
 }  // namespace
 }  // namespace sluice::testing

@@ -320,6 +320,31 @@ TEST(FairQueueTest, PredictiveRejectionWhenExpectedWaitExceedsMaxWait) {
   EXPECT_EQ(q.Enqueue(r.Make(13, 0, 1), clock.Now()), EnqueueResult::kQueued);
 }
 
+TEST(FairQueueTest, PredictionUsesTheClientsDeadlineWhenSooner) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.max_wait = 1s;
+  FairQueue q(cfg);
+  q.SetCompletionRate(10.0);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_EQ(q.Enqueue(r.Make(id), clock.Now()), EnqueueResult::kQueued) << id;
+  }
+  // Fourth in line at 10/s: about 400 ms. A client giving up after 300 ms would only time out.
+  Waiter hurried = r.Make(4);
+  hurried.deadline = clock.Now() + 300ms;
+  EXPECT_EQ(q.Enqueue(std::move(hurried), clock.Now()), EnqueueResult::kRejectedPredictive);
+  Waiter patient = r.Make(5);
+  patient.deadline = clock.Now() + 500ms;
+  EXPECT_EQ(q.Enqueue(std::move(patient), clock.Now()), EnqueueResult::kQueued);
+  // With no rate known, only a deadline already past is refused.
+  q.SetCompletionRate(0.0);
+  Waiter late = r.Make(6);
+  late.deadline = clock.Now();
+  EXPECT_EQ(q.Enqueue(std::move(late), clock.Now()), EnqueueResult::kRejectedPredictive);
+  EXPECT_FALSE(r.Of(4).has_value());  // a refused waiter's callback never runs
+}
+
 TEST(FairQueueTest, StandingQueueServesNewestFirstWithinATenant) {
   FakeClock clock;
   Recorder r;
