@@ -9,11 +9,13 @@ namespace {
 constexpr auto kRateWindow = std::chrono::seconds(1);
 
 FairQueueConfig MakeQueueConfig(const config::ClusterConfig& cfg, uint32_t class_count,
-                                uint32_t sheddable_from, std::vector<uint32_t> weights) {
+                                uint32_t sheddable_from, std::vector<uint32_t> weights,
+                                std::vector<uint32_t> class_weights) {
   FairQueueConfig q;
   q.class_count = class_count;
   q.sheddable_from = sheddable_from;
   q.tenant_weights = std::move(weights);
+  q.class_weights = std::move(class_weights);
   q.capacity = cfg.queue.capacity;
   q.low_watermark = cfg.queue.low_watermark;
   q.high_watermark = cfg.queue.high_watermark;
@@ -29,11 +31,13 @@ int64_t Nanos(core::TimePoint t) {
 }  // namespace
 
 ClusterAdmission::ClusterAdmission(const config::ClusterConfig& cfg, uint32_t class_count,
-                                   uint32_t sheddable_from, std::vector<uint32_t> tenant_weights)
+                                   uint32_t sheddable_from, std::vector<uint32_t> tenant_weights,
+                                   std::vector<uint32_t> class_weights)
     : gated_(cfg.concurrency_limit > 0),
       low_watermark_(cfg.queue.low_watermark),
       limit_(cfg.concurrency_limit > 0 ? cfg.concurrency_limit : 1),
-      queue_(MakeQueueConfig(cfg, class_count, sheddable_from, std::move(tenant_weights))) {}
+      queue_(MakeQueueConfig(cfg, class_count, sheddable_from, std::move(tenant_weights),
+                             std::move(class_weights))) {}
 
 bool ClusterAdmission::TryEnter() { return gate_.TryAcquire(limit_); }
 

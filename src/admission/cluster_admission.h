@@ -21,8 +21,9 @@ namespace sluice::admission {
 class ClusterAdmission {
  public:
   // tenant_weights: DRR weight per tenant index (configured tenants, then one for dynamic ones).
+  // class_weights: empty (priority with ageing) or one share per class (see FairQueue).
   ClusterAdmission(const config::ClusterConfig& cfg, uint32_t class_count, uint32_t sheddable_from,
-                   std::vector<uint32_t> tenant_weights);
+                   std::vector<uint32_t> tenant_weights, std::vector<uint32_t> class_weights = {});
 
   [[nodiscard]] bool gated() const { return gated_; }
   [[nodiscard]] control::ConcurrencyLimit& limit() { return limit_; }

@@ -21,6 +21,14 @@ FairQueue::FairQueue(FairQueueConfig config)
   weights.resize(tenant_count_, 1);
   rings_.reserve(classes_.size());
   for (std::size_t c = 0; c < classes_.size(); ++c) rings_.emplace_back(weights);
+  if (!config_.class_weights.empty()) {
+    assert(config_.class_weights.size() == classes_.size());
+    pass_.assign(classes_.size(), 0.0);
+    for (std::size_t c = 0; c < classes_.size(); ++c) {
+      const auto w = c < config_.class_weights.size() ? config_.class_weights[c] : 1;
+      stride_.push_back(1.0 / std::max<uint32_t>(w, 1));
+    }
+  }
   by_id_.reserve(std::min<std::size_t>(config_.capacity, 1 << 16));
 }
 
@@ -69,13 +77,12 @@ EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
   {
     const std::lock_guard lock(mu_);
     ExpireLocked(now, done);
-    std::size_t ahead = 0;
-    for (uint32_t c = 0; c <= waiter.priority_class; ++c) ahead += classes_[c].size;
+    const double ahead = ExpectedAheadLocked(waiter.priority_class);
     // A client that gave a shorter deadline than the queue's own budget gets that instead.
     const double budget_s =
         core::ToSeconds(std::min(WaitBudgetLocked(now), waiter.deadline - now));
     const double expected_wait_s =  // unknown rate (0): no prediction
-        completion_rate_ > 0.0 ? static_cast<double>(ahead + 1) / completion_rate_ : 0.0;
+        completion_rate_ > 0.0 ? (ahead + 1.0) / completion_rate_ : 0.0;
     if (by_id_.contains(waiter.id)) {
       assert(false && "duplicate waiter id");
       result = EnqueueResult::kRejectedFull;
@@ -118,6 +125,7 @@ int FairQueue::Dispatch(TimePoint now, int slots) {
     const bool lifo = StandingLocked(now);
     for (; admitted < slots && depth_ > 0; ++admitted) {
       const uint32_t cls = BestClassLocked();
+      ChargeClassLocked(cls);
       const uint32_t tenant = rings_[cls].PickNext();
       const List& flow = FlowList(cls, tenant);
       RemoveLocked(lifo ? flow.tail : flow.head, QueueOutcome::kAdmitted, done);
@@ -182,6 +190,8 @@ void FairQueue::InsertLocked(Waiter waiter, TimePoint now) {
   slots_[index].waiter = std::move(waiter);
   List& flow = FlowList(cls, tenant);
   if (flow.size == 0) rings_[cls].Activate(tenant);
+  // A class that was idle rejoins at the current pass: waiting earned it no credit.
+  if (classes_[cls].size == 0 && !pass_.empty()) pass_[cls] = std::max(pass_[cls], virtual_time_);
   PushBack<&Slot::flow_prev, &Slot::flow_next>(flow, index);
   PushBack<&Slot::class_prev, &Slot::class_next>(classes_[cls], index);
   if (depth_++ == 0) non_empty_since_ = now;
@@ -219,6 +229,7 @@ void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
 }
 
 uint32_t FairQueue::BestClassLocked() const {
+  if (!stride_.empty()) return LowestPassClassLocked();
   uint32_t best = kNil;
   TimePoint best_key{};
   for (uint32_t c = 0; c < classes_.size(); ++c) {
@@ -231,6 +242,36 @@ uint32_t FairQueue::BestClassLocked() const {
     }
   }
   return best;
+}
+
+double FairQueue::ExpectedAheadLocked(uint32_t cls) const {
+  if (stride_.empty()) {  // by priority: every waiter of this class or a higher one goes first
+    std::size_t ahead = 0;
+    for (uint32_t c = 0; c <= cls; ++c) ahead += classes_[c].size;
+    return static_cast<double>(ahead);
+  }
+  // By weight: its class gets weight/Σ(backlogged weights) of the slots, so it and its own
+  // class's waiters take that much longer to pass.
+  double total = 1.0 / stride_[cls];
+  for (uint32_t c = 0; c < classes_.size(); ++c) {
+    if (c != cls && classes_[c].size > 0) total += 1.0 / stride_[c];
+  }
+  return (static_cast<double>(classes_[cls].size) + 1.0) * total * stride_[cls] - 1.0;
+}
+
+uint32_t FairQueue::LowestPassClassLocked() const {
+  uint32_t best = kNil;
+  for (uint32_t c = 0; c < classes_.size(); ++c) {
+    if (classes_[c].size == 0) continue;
+    if (best == kNil || pass_[c] < pass_[best]) best = c;  // ties: the higher class
+  }
+  return best;
+}
+
+void FairQueue::ChargeClassLocked(uint32_t cls) {
+  if (stride_.empty()) return;
+  virtual_time_ = pass_[cls];
+  pass_[cls] += stride_[cls];
 }
 
 uint32_t FairQueue::PushOutVictimLocked(uint32_t arriving_class) const {

@@ -3,12 +3,18 @@
 // full. Each queued request is a Waiter whose callback later receives the outcome.
 //
 // Order of service, per Dispatch slot:
-//  1. Class: priority (index 0 highest) with ageing: a waiter's effective class rises one step
-//     per `age_step` waited. Equivalently, a waiter of class c ranks as if it had arrived
-//     c·age_step later than it did, and the class whose oldest waiter has the earliest such
-//     virtual arrival is served (ties: the higher class). A low class therefore waits at most
-//     c·age_step longer than the high classes' oldest waiter and never starves. age_step = 0:
-//     strict priority.
+//  1. Class, one of two ways:
+//     - without class weights: priority (index 0 highest) with ageing: a waiter's effective
+//       class rises one step per `age_step` waited. Equivalently, a waiter of class c ranks as
+//       if it had arrived c·age_step later than it did, and the class whose oldest waiter has
+//       the earliest such virtual arrival is served (ties: the higher class). A low class thus
+//       waits at most c·age_step longer than the high classes' oldest waiter and never starves.
+//       age_step = 0: strict priority.
+//     - with class weights: the backlogged classes share the slots in proportion to their
+//       weights (stride scheduling, Waldspurger 1995: each class has a pass that advances by
+//       1/weight per slot it gets; the lowest pass is served; a class that becomes backlogged
+//       starts at the current pass so idle time earns no credit). Priority then only decides
+//       who is shed and pushed out first.
 //  2. Tenant, within that class: deficit round robin by tenant weight (DrrRing).
 //  3. Waiter, within that tenant: oldest first; newest first under a standing queue.
 // Standing queue (Facebook's adaptive LIFO, after CoDel: Nichols & Jacobson 2012): once the
@@ -19,7 +25,8 @@
 //  - kShed if the watermark says shed (depth reached high, not yet back to low) and its class is
 //    one of the lowest (≥ sheddable_from);
 //  - kRejectedPredictive if (ahead + 1) / completion_rate > wait budget, where `ahead` counts the
-//    waiters of its class or higher (those served before it) and the budget is max_wait (or the
+//    waiters of its class or higher (those served before it; with class weights: its class's
+//    waiters scaled by the class's share of service) and the budget is max_wait (or the
 //    standing cap, or the client's own deadline if sooner): it would only time out. No rate
 //    known (0) → no prediction, except that a deadline already passed is always rejected;
 //  - at capacity, a waiter of a strictly lower class is pushed out (on_done(kShed)): the newest
@@ -72,6 +79,7 @@ struct FairQueueConfig {
   uint32_t class_count = 1;
   uint32_t sheddable_from = 1;                 // classes ≥ this are shed; == class_count: none
   std::vector<uint32_t> tenant_weights = {1};  // DRR quantum per tenant index
+  std::vector<uint32_t> class_weights;         // empty: priority with ageing; else one per class
   std::size_t capacity = 1000;                 // hard bound on queued waiters
   std::size_t low_watermark = 500;
   std::size_t high_watermark = 800;
@@ -127,6 +135,10 @@ class FairQueue {
   void RemoveLocked(uint32_t index, QueueOutcome outcome, Completions& done);
   void ExpireLocked(core::TimePoint now, Completions& done);
   [[nodiscard]] uint32_t BestClassLocked() const;
+  [[nodiscard]] uint32_t LowestPassClassLocked() const;
+  // Waiters served before a new one of class `cls`, in units of its own service slots.
+  [[nodiscard]] double ExpectedAheadLocked(uint32_t cls) const;
+  void ChargeClassLocked(uint32_t cls);
   [[nodiscard]] uint32_t PushOutVictimLocked(uint32_t arriving_class) const;
   [[nodiscard]] bool StandingLocked(core::TimePoint now) const;
   [[nodiscard]] core::Duration WaitBudgetLocked(core::TimePoint now) const;
@@ -142,6 +154,9 @@ class FairQueue {
   std::vector<List> flows_;     // [class × tenant]
   std::vector<List> classes_;   // [class]
   std::vector<DrrRing> rings_;  // [class]
+  std::vector<double> pass_;    // [class], stride scheduling (class weights set)
+  std::vector<double> stride_;  // [class], 1 / weight; empty without class weights
+  double virtual_time_ = 0;     // pass of the class served last
   std::unordered_map<uint64_t, uint32_t> by_id_;
   std::set<std::pair<core::TimePoint, uint32_t>> by_deadline_;  // (waiter.deadline, slot)
   Watermark watermark_;

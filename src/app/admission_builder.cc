@@ -37,10 +37,14 @@ AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
   std::vector<uint32_t> weights;
   for (const auto& t : cfg.tenants) weights.push_back(t.weight);
   weights.push_back(1);  // every dynamic tenant shares one DRR slot
+  std::vector<uint32_t> class_weights;  // stays empty unless weights are set (on every class)
+  for (const auto& c : cfg.classes) {
+    if (c.weight > 0) class_weights.push_back(c.weight);
+  }
   for (const auto& c : cfg.clusters) {
-    clusters_.emplace(
-        c.name, std::make_unique<admission::ClusterAdmission>(
-                    c, static_cast<uint32_t>(class_names_.size()), SheddableFrom(cfg), weights));
+    clusters_.emplace(c.name, std::make_unique<admission::ClusterAdmission>(
+                                  c, static_cast<uint32_t>(class_names_.size()),
+                                  SheddableFrom(cfg), weights, class_weights));
   }
 }
 

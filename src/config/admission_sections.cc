@@ -167,8 +167,18 @@ void ReadClasses(const Field& field, std::vector<PriorityClassConfig>& out, Admi
       field, "class", out,
       [](MapReader& map, PriorityClassConfig& value) {
         if (auto f = map.Optional("sheddable")) ReadBool(*f, value.sheddable);
+        if (auto f = map.Optional("weight")) ReadInteger(*f, 1, 1000, value.weight);
       },
       EmptyList::kAllowed);
+  // Weights are shares of one whole: a class without one would have no defined share.
+  const auto weighted = std::count_if(out.begin(), out.end(),
+                                      [](const PriorityClassConfig& c) { return c.weight > 0; });
+  if (weighted > 0 && static_cast<std::size_t>(weighted) < out.size()) {
+    const auto missing = std::find_if(out.begin(), out.end(),
+                                      [](const PriorityClassConfig& c) { return c.weight == 0; });
+    field.Error("weight is set on some classes but not on " + Quote(missing->name) +
+                ": set it on every class or on none");
+  }
 }
 
 void ReadTenants(const Field& field, std::vector<TenantConfig>& out, AdmissionRefs& refs) {

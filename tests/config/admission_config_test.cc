@@ -20,9 +20,12 @@ constexpr const char* kKeyB =
 const std::string kAdmissionConfig = std::string(R"yaml(
 classes:
   - name: critical
+    weight: 8
   - name: normal
+    weight: 4
   - name: sheddable
     sheddable: true
+    weight: 1
 tenants:
   - name: acme
     rate: 100/s
@@ -96,6 +99,9 @@ TEST(AdmissionConfigTest, FillsClassesInOrder) {
   EXPECT_EQ(c.classes[1].name, "normal");
   EXPECT_EQ(c.classes[2].name, "sheddable");
   EXPECT_TRUE(c.classes[2].sheddable);
+  EXPECT_EQ(c.classes[0].weight, 8u);
+  EXPECT_EQ(c.classes[1].weight, 4u);
+  EXPECT_EQ(c.classes[2].weight, 1u);
 }
 
 TEST(AdmissionConfigTest, FillsTenants) {

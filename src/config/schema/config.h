@@ -58,11 +58,13 @@ struct ListenerConfig {
 
 enum class PolicyMode { kEnforce, kShadow };  // shadow: decide and count, never reject
 
-// A priority class. Classes are listed highest first; a waiter of a lower class ages upward
-// one class per `age_step` so it is never starved.
+// A priority class. Classes are listed highest first. Without weights a waiter of a lower
+// class ages upward one class per `age_step` so it is never starved; with weights (set on every
+// class or on none) waiting classes share the cluster's slots in proportion to them.
 struct PriorityClassConfig {
   std::string name;
   bool sheddable = false;  // shed first above a queue's high watermark
+  uint32_t weight = 0;     // share of service while several classes wait; 0: not set
 };
 
 struct RateConfig {

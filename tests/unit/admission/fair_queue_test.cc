@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -343,6 +345,50 @@ TEST(FairQueueTest, PredictionUsesTheClientsDeadlineWhenSooner) {
   late.deadline = clock.Now();
   EXPECT_EQ(q.Enqueue(std::move(late), clock.Now()), EnqueueResult::kRejectedPredictive);
   EXPECT_FALSE(r.Of(4).has_value());  // a refused waiter's callback never runs
+}
+
+FairQueueConfig WeightedClasses(std::vector<uint32_t> weights) {
+  FairQueueConfig cfg = Config();
+  cfg.class_count = static_cast<uint32_t>(weights.size());
+  cfg.sheddable_from = cfg.class_count;
+  cfg.class_weights = std::move(weights);
+  cfg.capacity = cfg.low_watermark = cfg.high_watermark = 10'000;
+  return cfg;
+}
+
+TEST(FairQueueTest, ClassWeightsShareTheSlotsWhileClassesWait) {
+  FakeClock clock;
+  Recorder r;
+  FairQueue q(WeightedClasses({8, 4, 1}));
+  std::map<uint64_t, uint32_t> class_of;
+  uint64_t id = 0;
+  for (uint32_t cls = 0; cls < 3; ++cls) {
+    for (int i = 0; i < 2000; ++i) {
+      class_of[++id] = cls;
+      ASSERT_EQ(q.Enqueue(r.Make(id, 0, cls), clock.Now()), EnqueueResult::kQueued);
+    }
+  }
+  ASSERT_EQ(q.Dispatch(clock.Now(), 1300), 1300);
+  std::array<int, 3> served{};
+  for (auto admitted : r.admitted) ++served[class_of[admitted]];
+  EXPECT_NEAR(served[0], 800, 16);
+  EXPECT_NEAR(served[1], 400, 8);
+  EXPECT_NEAR(served[2], 100, 2);
+}
+
+TEST(FairQueueTest, AWeightedClassThatWasIdleEarnsNoCredit) {
+  FakeClock clock;
+  Recorder r;
+  FairQueue q(WeightedClasses({1, 1}));
+  for (uint64_t id = 1; id <= 100; ++id) (void)q.Enqueue(r.Make(id, 0, 1), clock.Now());
+  ASSERT_EQ(q.Dispatch(clock.Now(), 50), 50);  // class 1 alone: it takes every slot
+  for (uint64_t id = 101; id <= 200; ++id) (void)q.Enqueue(r.Make(id, 0, 0), clock.Now());
+  r.admitted.clear();
+  ASSERT_EQ(q.Dispatch(clock.Now(), 20), 20);
+  const auto from_class0 =
+      std::count_if(r.admitted.begin(), r.admitted.end(), [](uint64_t id) { return id > 100; });
+  // Equal weights alternate from here on; the newcomer does not get 50 slots in a row.
+  EXPECT_NEAR(static_cast<double>(from_class0), 10.0, 1.0);
 }
 
 TEST(FairQueueTest, StandingQueueServesNewestFirstWithinATenant) {
