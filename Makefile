@@ -6,6 +6,7 @@
 #   make test           ctest on build/, then unit + integration tests under the sanitizers
 #   make check-config   `sluice check` on config/sluice.yaml and config/examples/*.yaml
 #   make loadtest       sluice beside HAProxy and nginx (loadtest/overhead.sh)
+#   make bench          build and run the admission micro-benchmarks (tests/bench, Google Benchmark)
 #   make clean
 
 BUILD ?= build
@@ -13,9 +14,10 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CONFIGS ?= $(wildcard config/sluice.yaml config/examples/*.yaml)
 SLUICE := $(BUILD)/src/app/sluice
+BENCH_ARGS ?= --benchmark_min_time=0.2
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest clean
+.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench clean
 
 deps:
 	scripts/install-deps.sh
@@ -49,6 +51,11 @@ check-config: build
 
 loadtest: deps-loadtest build
 	BUILD=$(BUILD) loadtest/overhead.sh
+
+# Built only when libbenchmark-dev is installed (deps-loadtest installs it); not a CTest test.
+bench: deps-loadtest configure
+	cmake --build $(BUILD) -j$(JOBS) --target admission_bench
+	$(BUILD)/tests/bench/admission_bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) loadtest/out
