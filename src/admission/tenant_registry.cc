@@ -1,7 +1,6 @@
 #include "admission/tenant_registry.h"
 
 #include <algorithm>
-#include <functional>
 #include <utility>
 
 namespace sluice::admission {
@@ -11,11 +10,9 @@ GcraBucket::Policy PolicyOf(const config::RateConfig& rate) {
   return {rate.per_second, rate.burst};
 }
 
-// Spreads std::hash bits before picking a shard, so the shard index and the map's bucket index
-// (both taken from the same hash) are not correlated.
-size_t ShardOf(size_t hash, size_t shard_count) {
-  const uint64_t mixed = static_cast<uint64_t>(hash) * 0x9E3779B97F4A7C15ull;
-  return static_cast<size_t>((mixed >> 32) % shard_count);
+// The shard takes the hash's high bits; the map's bucket index comes from the low ones.
+size_t ShardOf(uint64_t hash, size_t shard_count) {
+  return static_cast<size_t>((hash >> 32) % shard_count);
 }
 
 }  // namespace
@@ -35,16 +32,16 @@ struct TenantRegistry::Shard {
     std::string key;
     std::shared_ptr<GcraBucket> bucket;
   };
-  struct ViewHash {
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   using List = std::list<Entry>;
+  // Keyed: the keys are client-chosen, and must not be able to pile into one hash bucket.
+  using Index = std::unordered_map<std::string_view, List::iterator, core::KeyedStringHash>;
+
+  Shard(size_t capacity, const core::SipHash13& hasher)
+      : index(capacity, core::KeyedStringHash{&hasher}), capacity(capacity) {}
 
   std::mutex mu;
-  List lru;  // front = most recently seen
-  std::unordered_map<std::string_view, List::iterator, ViewHash> index;  // views into Entry::key
+  List lru;     // front = most recently seen
+  Index index;  // views into Entry::key
   std::shared_ptr<GcraBucket> overflow = std::make_shared<GcraBucket>();
   size_t capacity = 0;
 };
@@ -76,10 +73,8 @@ TenantRegistry::TenantRegistry(const std::vector<config::TenantConfig>& tenants,
   const size_t shard_count = std::clamp<size_t>(max_dynamic, 1, kShards);
   shards_.reserve(shard_count);
   for (size_t i = 0; i < shard_count; ++i) {
-    auto shard = std::make_unique<Shard>();
-    shard->capacity = max_dynamic / shard_count + (i < max_dynamic % shard_count ? 1 : 0);
-    shard->index.reserve(shard->capacity);
-    shards_.push_back(std::move(shard));
+    const size_t capacity = max_dynamic / shard_count + (i < max_dynamic % shard_count ? 1 : 0);
+    shards_.push_back(std::make_unique<Shard>(capacity, hasher_));
   }
 }
 
@@ -124,7 +119,7 @@ TenantRef TenantRegistry::Lookup(const Identity& identity, core::TimePoint now) 
 }
 
 TenantRef TenantRegistry::LookupDynamic(const std::string& key, core::TimePoint now) {
-  Shard& shard = *shards_[ShardOf(std::hash<std::string_view>{}(key), shards_.size())];
+  Shard& shard = *shards_[ShardOf(hasher_.Hash(key), shards_.size())];
   std::shared_ptr<GcraBucket> bucket;
   {
     std::lock_guard lock(shard.mu);

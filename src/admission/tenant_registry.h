@@ -7,7 +7,8 @@
 // bucket per key with `identity.dynamic_rate`, in a bounded table of at most
 // `max_dynamic_tenants` keys split over up to kShards shards. A shard is a mutex, a hash map
 // and an LRU list (front = most recently seen); the mutex is held for one hash lookup, one list
-// splice and at most kEvictionProbe bucket peeks, never across a call out.
+// splice and at most kEvictionProbe bucket peeks, never across a call out. Keys are hashed with
+// a secret random SipHash key, so callers cannot aim their keys at one shard or hash bucket.
 //
 // Eviction never hands out free tokens (DESIGN §4: "evicting an idle key never hands out free
 // tokens"). A new key in a full shard may only take the slot of an entry whose bucket has
@@ -40,6 +41,7 @@
 #include "admission/identity.h"
 #include "config/schema/config.h"
 #include "core/clock.h"
+#include "core/keyed_hash.h"
 
 namespace sluice::admission {
 
@@ -105,6 +107,7 @@ class TenantRegistry {
   std::unique_ptr<Configured[]> configured_;
   std::optional<uint32_t> on_missing_;  // nullopt: reject
   GcraBucket::Policy dynamic_policy_;
+  const core::SipHash13 hasher_ = core::SipHash13::WithRandomKey();  // secret per registry
   std::vector<std::unique_ptr<Shard>> shards_;
   // Counters: written by any worker under a shard mutex (or not), read by metrics. Relaxed:
   // each is a standalone statistic that publishes no other data.

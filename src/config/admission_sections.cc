@@ -12,7 +12,8 @@
 namespace sluice::config {
 namespace {
 
-constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kMaxBurst = 1'000'000;
+constexpr double kMaxRefillSeconds = 365.0 * 24 * 3600;
 constexpr std::string_view kApiKeyPrefix = "sha256:";
 constexpr size_t kSha256HexDigits = 64;
 // The class every route and tenant is in when no classes are listed.
@@ -75,10 +76,17 @@ struct RateFields {
 
 RateFields ReadRateFields(MapReader& map, bool required, RateConfig& out) {
   const auto rate = required ? map.Required("rate") : map.Optional("rate");
-  if (rate) ReadRate(*rate, out.per_second);
+  const bool rate_ok = rate && ReadRate(*rate, out.per_second);
   RateFields fields;
   fields.burst = required ? map.Required("burst") : map.Optional("burst");
-  fields.burst_ok = fields.burst && ReadInteger(*fields.burst, 1, kMaxUint32, out.burst);
+  fields.burst_ok = fields.burst && ReadInteger(*fields.burst, 1, kMaxBurst, out.burst);
+  // A bucket that takes longer than this to refill is a misconfiguration (and would overflow
+  // the bucket's nanosecond arithmetic).
+  if (rate_ok && fields.burst_ok && out.burst / out.per_second > kMaxRefillSeconds) {
+    fields.burst->Error("takes " + std::to_string(static_cast<int64_t>(out.burst / out.per_second)) +
+                        " s to refill at this rate; burst / rate must be <= 365 days");
+    fields.burst_ok = false;
+  }
   return fields;
 }
 

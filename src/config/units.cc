@@ -158,7 +158,11 @@ Parsed<double> ParseRate(std::string_view text) {
     return "rate is too large, got " + Quote(text);
   }
   if (count <= 0) return "must be > 0, got " + std::string(text);
-  return count / static_cast<double>(*per_seconds);
+  // Bounds keep GCRA's nanosecond arithmetic exact: at most 10M/s is ≥ 100 ns per token.
+  const double per_second = count / static_cast<double>(*per_seconds);
+  if (per_second > kMaxRatePerSecond) return "must be <= 10000000/s, got " + std::string(text);
+  if (per_second < kMinRatePerSecond) return "must be >= 1/h, got " + std::string(text);
+  return per_second;
 }
 
 Parsed<HostPort> ParseHostPort(std::string_view text) {

@@ -20,6 +20,8 @@ using Parsed = std::variant<T, std::string>;  // value, or error message
 // "64KiB", "1MiB", "1GiB", "512B", "100KB"/"1MB" (decimal), or a bare integer of bytes.
 [[nodiscard]] Parsed<uint64_t> ParseSize(std::string_view text);
 // "100/s", "6000/min", "10/h" → events per second (double, > 0).
+inline constexpr double kMaxRatePerSecond = 10'000'000;
+inline constexpr double kMinRatePerSecond = 1.0 / 3600;
 [[nodiscard]] Parsed<double> ParseRate(std::string_view text);
 // "host:port", "[v6]:port"; port 0..65535 (0 = ephemeral, allowed only where said).
 [[nodiscard]] Parsed<HostPort> ParseHostPort(std::string_view text);

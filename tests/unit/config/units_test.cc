@@ -119,6 +119,13 @@ TEST(ParseRateTest, RejectsMalformedText) {
   }
 }
 
+TEST(ParseRateTest, BoundsKeepTheBucketArithmeticExact) {
+  EXPECT_DOUBLE_EQ(ValueOf(ParseRate("10000000/s")), 1e7);
+  EXPECT_EQ(ErrorOf(ParseRate("10000001/s")), "must be <= 10000000/s, got 10000001/s");
+  EXPECT_DOUBLE_EQ(ValueOf(ParseRate("1/h")), 1.0 / 3600);
+  EXPECT_EQ(ErrorOf(ParseRate("0.5/h")), "must be >= 1/h, got 0.5/h");
+}
+
 TEST(ParseRateTest, RejectsZero) {
   EXPECT_EQ(ErrorOf(ParseRate("0/s")), "must be > 0, got 0/s");
   EXPECT_EQ(ErrorOf(ParseRate("0.0/min")), "must be > 0, got 0.0/min");
