@@ -1,6 +1,10 @@
 // Admission over real sockets: tenant buckets (429), the cluster gate and queue (503).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include "admission/api_key_hash.h"
 #include "support/prometheus_text.h"
 #include "support/proxy_fixture.h"
@@ -203,6 +207,48 @@ TEST_F(AdmissionTest, ClientThatDisconnectsWhileQueuedFreesItsPlaceAtOnce) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(upstream.request_count(), 2u) << "the request whose client left never went upstream";
+}
+
+TEST_F(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
+  AddTenants(/*rate=*/1000, /*burst=*/1000, config::PolicyMode::kEnforce);
+  auto& cluster = config.clusters.at(0);
+  cluster.concurrency_limit = 1;
+  cluster.queue = {.capacity = 64, .low_watermark = 48, .high_watermark = 56,
+                   .max_wait = std::chrono::seconds(30)};
+  upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("done"); });
+  const auto queued = [&](double depth) {
+    return WaitUntil([&] { return Metric("sluice_queue_depth", {{"class", "default"}}) == depth; });
+  };
+  std::vector<std::unique_ptr<RawClient>> flood;
+  for (int i = 0; i < 11; ++i) {  // one in flight, ten queued
+    flood.push_back(std::make_unique<RawClient>(port()));
+    ASSERT_TRUE(flood.back()->Send(MakeRequest("GET", "/flood", {"X-Api-Key: k-acme"})));
+    if (i == 0) {
+      ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+    }
+  }
+  ASSERT_TRUE(queued(10));
+  RawClient polite(port());
+  ASSERT_TRUE(polite.Send(MakeRequest("GET", "/polite", {"X-Api-Key: k-zeta"})));
+  ASSERT_TRUE(queued(11));
+  // Deficit round robin across tenants: the polite request is next but at most one flood
+  // request, not behind all ten.
+  for (std::size_t served = 1; served <= 3; ++served) {
+    upstream.ReleaseHeld();
+    ASSERT_TRUE(WaitUntil([&] { return upstream.request_count() == served + 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  }
+  const auto requests = upstream.requests();
+  const auto polite_at =
+      std::find_if(requests.begin(), requests.end(),
+                   [](const RecordedRequest& r) { return r.target == "/polite"; }) -
+      requests.begin();
+  EXPECT_LE(polite_at, 2) << "dispatch position of the polite tenant's request";
+  upstream.ReleaseHeld();
+  auto res = polite.ReadResponse();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  for (int i = 0; i < 11; ++i) upstream.ReleaseHeld();  // let the rest finish
 }
 
 // The client's own deadline caps the queue wait; max_wait (30 s) would be far longer.
