@@ -2,248 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <map>
-#include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "support/json_reader.h"
+
 namespace sluice::app {
 namespace {
 
-// A strict RFC 8259 reader, just big enough to prove ConfigToJson's output is valid JSON and
-// to look values up in it. Rejects trailing commas, raw control characters in strings, bad
-// escapes, leading zeros, duplicate keys and trailing garbage.
-struct Json {
-  enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
-  bool boolean = false;
-  double number = 0;
-  std::string text;  // string value, or the number as written
-  std::vector<Json> array;
-  std::map<std::string, Json> object;
-
-  [[nodiscard]] const Json& operator[](const std::string& key) const {
-    static const Json kMissing;
-    const auto it = object.find(key);
-    return it == object.end() ? kMissing : it->second;
-  }
-  [[nodiscard]] const Json& operator[](std::size_t i) const { return array.at(i); }
-  [[nodiscard]] bool Has(const std::string& key) const { return object.count(key) > 0; }
-};
-
-class JsonReader {
- public:
-  static std::optional<Json> Parse(std::string_view text) {
-    JsonReader r(text);
-    Json value;
-    r.SkipWs();
-    if (!r.Value(value, 0)) return std::nullopt;
-    r.SkipWs();
-    if (r.pos_ != text.size()) return std::nullopt;
-    return value;
-  }
-
- private:
-  explicit JsonReader(std::string_view text) : s_(text) {}
-
-  bool Value(Json& out, int depth) {
-    if (depth > 64 || pos_ >= s_.size()) return false;
-    switch (s_[pos_]) {
-      case '{':
-        return Object(out, depth);
-      case '[':
-        return Array(out, depth);
-      case '"':
-        out.kind = Json::Kind::kString;
-        return String(out.text);
-      case 't':
-        out.kind = Json::Kind::kBool;
-        out.boolean = true;
-        return Literal("true");
-      case 'f':
-        out.kind = Json::Kind::kBool;
-        return Literal("false");
-      case 'n':
-        return Literal("null");
-      default:
-        return Number(out);
-    }
-  }
-
-  bool Object(Json& out, int depth) {
-    out.kind = Json::Kind::kObject;
-    ++pos_;
-    SkipWs();
-    if (Peek('}')) {
-      ++pos_;
-      return true;
-    }
-    for (;;) {
-      SkipWs();
-      std::string key;
-      if (!Peek('"') || !String(key)) return false;
-      SkipWs();
-      if (!Peek(':')) return false;
-      ++pos_;
-      SkipWs();
-      Json value;
-      if (!Value(value, depth + 1)) return false;
-      if (!out.object.emplace(std::move(key), std::move(value)).second) return false;
-      SkipWs();
-      if (Peek(',')) {
-        ++pos_;
-        continue;
-      }
-      if (!Peek('}')) return false;
-      ++pos_;
-      return true;
-    }
-  }
-
-  bool Array(Json& out, int depth) {
-    out.kind = Json::Kind::kArray;
-    ++pos_;
-    SkipWs();
-    if (Peek(']')) {
-      ++pos_;
-      return true;
-    }
-    for (;;) {
-      SkipWs();
-      Json value;
-      if (!Value(value, depth + 1)) return false;
-      out.array.push_back(std::move(value));
-      SkipWs();
-      if (Peek(',')) {
-        ++pos_;
-        continue;
-      }
-      if (!Peek(']')) return false;
-      ++pos_;
-      return true;
-    }
-  }
-
-  bool String(std::string& out) {
-    ++pos_;  // opening quote
-    while (pos_ < s_.size()) {
-      const auto c = static_cast<unsigned char>(s_[pos_++]);
-      if (c == '"') return true;
-      if (c < 0x20) return false;
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
-      if (pos_ >= s_.size()) return false;
-      switch (s_[pos_++]) {
-        case '"':
-          out += '"';
-          break;
-        case '\\':
-          out += '\\';
-          break;
-        case '/':
-          out += '/';
-          break;
-        case 'b':
-          out += '\b';
-          break;
-        case 'f':
-          out += '\f';
-          break;
-        case 'n':
-          out += '\n';
-          break;
-        case 'r':
-          out += '\r';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        case 'u': {
-          if (pos_ + 4 > s_.size()) return false;
-          unsigned code = 0;
-          for (int i = 0; i < 4; ++i) {
-            const char h = s_[pos_++];
-            code <<= 4;
-            const int v = HexValue(h);
-            if (v < 0) return false;
-            code |= static_cast<unsigned>(v);
-          }
-          if (code > 0x7f) return false;  // the writer only escapes ASCII controls
-          out += static_cast<char>(code);
-          break;
-        }
-        default:
-          return false;
-      }
-    }
-    return false;
-  }
-
-  bool Number(Json& out) {
-    const std::size_t start = pos_;
-    if (Peek('-')) ++pos_;
-    if (Peek('0')) {
-      ++pos_;
-    } else if (!Digits()) {
-      return false;
-    }
-    if (Peek('.')) {
-      ++pos_;
-      if (!Digits()) return false;
-    }
-    if (Peek('e') || Peek('E')) {
-      ++pos_;
-      if (Peek('+') || Peek('-')) ++pos_;
-      if (!Digits()) return false;
-    }
-    out.kind = Json::Kind::kNumber;
-    out.text = std::string(s_.substr(start, pos_ - start));
-    out.number = std::strtod(out.text.c_str(), nullptr);
-    return true;
-  }
-
-  bool Digits() {
-    const std::size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_;
-    return pos_ > start;
-  }
-
-  bool Literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) return false;
-    pos_ += word.size();
-    return true;
-  }
-
-  static int HexValue(char h) {
-    if (h >= '0' && h <= '9') return h - '0';
-    if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-    return -1;
-  }
-
-  [[nodiscard]] bool Peek(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
-  void SkipWs() {
-    while (pos_ < s_.size() &&
-           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
-      ++pos_;
-    }
-  }
-
-  std::string_view s_;
-  std::size_t pos_ = 0;
-};
-
-TEST(JsonReaderSelfTest, RejectsInvalidJson) {
-  for (std::string_view bad : {"", "{", "{\"a\":1,}", "[1,]", "{\"a\":01}", "{\"a\":1}x", "{a:1}",
-                               "\"\x01\"", "{\"a\":1,\"a\":2}", "\"\\x\"", "1.", "tru"}) {
-    EXPECT_FALSE(JsonReader::Parse(bad).has_value()) << bad;
-  }
-  EXPECT_TRUE(JsonReader::Parse(R"({"a":[1,-2.5e3,"x\n\u0001",true,false,null,{}]})").has_value());
-}
+using sluice::testing::Json;
+using sluice::testing::JsonReader;
 
 config::Config FullConfig() {
   config::Config cfg;
@@ -460,7 +229,7 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
-TEST(JsonReaderSelfTest, Utf8CheckerAgreesWithRfc3629) {
+TEST(IsValidUtf8SelfTest, AgreesWithRfc3629) {
   for (std::string_view good :
        {"", "abc", "caf\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF"}) {
     EXPECT_TRUE(IsValidUtf8(good)) << good;
@@ -482,7 +251,10 @@ TEST(ConfigJsonTest, PassesValidUtf8Through) {
 TEST(ConfigJsonTest, OutputIsValidUtf8EvenForInvalidInputBytes) {
   auto cfg = FullConfig();
   cfg.source_file = "/etc/\xFF\xC3(.yaml";
-  EXPECT_TRUE(IsValidUtf8(ConfigToJson(cfg)));
+  const auto text = ConfigToJson(cfg);
+  EXPECT_TRUE(IsValidUtf8(text));
+  // Each stray byte is written as \u00XX, which reads back as that byte.
+  EXPECT_EQ(ParseOrFail(text)["source_file"].text, cfg.source_file);
 }
 
 TEST(ConfigJsonTest, HasExactlyTheDocumentedTopLevelKeys) {

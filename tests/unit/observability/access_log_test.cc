@@ -9,14 +9,14 @@
 #include <stdexcept>
 #include <vector>
 
-#include "json_test_util.h"
 #include "observability/json_text.h"
+#include "support/json_reader.h"
 
 namespace sluice::observability {
 namespace {
 
-using testing::JsonValue;
-using testing::ParseFlatJsonObject;
+using sluice::testing::Json;
+using sluice::testing::ParseFlatJsonObject;
 
 std::string Escaped(std::string_view raw) {
   std::string out;
@@ -101,7 +101,7 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
                                                                {"decision", ""}};
   for (const auto& [key, value] : expected_strings) {
     ASSERT_TRUE(object->count(key)) << key;
-    EXPECT_EQ(object->at(key).kind, JsonValue::Kind::kString) << key;
+    EXPECT_EQ(object->at(key).kind, Json::Kind::kString) << key;
     EXPECT_EQ(object->at(key).text, value) << key;
   }
   const std::map<std::string, std::string> expected_numbers = {{"status", "200"},
@@ -112,7 +112,7 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
                                                                {"queue_wait_seconds", "0.000000"}};
   for (const auto& [key, value] : expected_numbers) {
     ASSERT_TRUE(object->count(key)) << key;
-    EXPECT_EQ(object->at(key).kind, JsonValue::Kind::kNumber) << key;
+    EXPECT_EQ(object->at(key).kind, Json::Kind::kNumber) << key;
     EXPECT_EQ(object->at(key).text, value) << key;
   }
   EXPECT_EQ(object->size(), expected_strings.size() + expected_numbers.size());
@@ -123,7 +123,7 @@ TEST(AccessLogFormatTest, UpstreamSecondsIsNullWithoutUpstream) {
   record.upstream_seconds = -1;
   const auto object = ParseFlatJsonObject(AccessLog::Format(record, "t"));
   ASSERT_TRUE(object.has_value());
-  EXPECT_EQ(object->at("upstream_seconds").kind, JsonValue::Kind::kNull);
+  EXPECT_EQ(object->at("upstream_seconds").kind, Json::Kind::kNull);
 }
 
 TEST(AccessLogFormatTest, HostileTargetRoundTripsThroughJson) {

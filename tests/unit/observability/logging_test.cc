@@ -6,12 +6,12 @@
 
 #include <sstream>
 
-#include "json_test_util.h"
+#include "support/json_reader.h"
 
 namespace sluice::observability {
 namespace {
 
-using testing::ParseFlatJsonObject;
+using sluice::testing::ParseFlatJsonObject;
 
 struct CapturedLogger {
   std::ostringstream out;
