@@ -55,6 +55,7 @@ proxy::AdmissionRuntime AdmissionRegistry::Runtime(const config::Config& cfg) {
   rt.class_names = class_names_;
   for (uint32_t i = 0; i < class_names_.size(); ++i) rt.class_index[class_names_[i]] = i;
   rt.default_class = DefaultClass(cfg);
+  rt.tenant_class_wins = cfg.class_precedence == config::ClassPrecedence::kTenant;
   rt.metrics = &metrics_;
   rt.next_waiter_id = &next_waiter_id_;
   return rt;

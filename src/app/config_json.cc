@@ -35,9 +35,56 @@ std::string ListenerJson(const config::ListenerConfig& l) {
 
 std::string RouteJson(const config::RouteConfig& r) {
   return fmt::format(R"({{"name":{},"match":{{"host":{},"path_prefix":{}}},"cluster":{},)"
-                     R"("max_body":{}}})",
+                     R"("max_body":{},"cost":{},"class":{}}})",
                      Quote(r.name), Quote(r.match.host), Quote(r.match.path_prefix),
-                     Quote(r.cluster), r.max_body_bytes);
+                     Quote(r.cluster), r.max_body_bytes, r.cost, Quote(r.priority_class));
+}
+
+std::string RateJson(const config::RateConfig& r) {
+  return fmt::format(R"({{"rate_per_second":{},"burst":{}}})", r.per_second, r.burst);
+}
+
+std::string ClassJson(const config::PriorityClassConfig& c) {
+  return fmt::format(R"({{"name":{},"sheddable":{},"weight":{}}})", Quote(c.name), c.sheddable,
+                     c.weight);
+}
+
+// API key digests are not secrets, but nothing is gained by publishing them: only their count.
+std::string TenantJson(const config::TenantConfig& t) {
+  const char* mode = t.mode == config::PolicyMode::kShadow ? "shadow" : "enforce";
+  return fmt::format(R"({{"name":{},"rate":{},"weight":{},"class":{},"mode":"{}","api_keys":{}}})",
+                     Quote(t.name), RateJson(t.rate), t.weight, Quote(t.priority_class), mode,
+                     t.api_keys.size());
+}
+
+std::string IdentityJson(const config::IdentityConfig& id) {
+  std::vector<std::string> sources;
+  for (const auto& step : id.sources) {
+    switch (step.source) {
+      case config::IdentitySource::kApiKey:
+        sources.push_back(fmt::format(R"({{"api_key":{}}})", Quote(step.header)));
+        break;
+      case config::IdentitySource::kHeader:
+        sources.push_back(fmt::format(R"({{"header":{}}})", Quote(step.header)));
+        break;
+      case config::IdentitySource::kClientAddress:
+        sources.push_back(Quote("client_address"));
+        break;
+    }
+  }
+  return fmt::format(
+      R"({{"sources":{},"on_missing":{},"ipv6_prefix":{},"dynamic_rate":{},)"
+      R"("max_dynamic_tenants":{},"retry_after_jitter":{},"retry_after_jitter_cap":{},)"
+      R"("ratelimit_headers_on_success":{}}})",
+      Join(sources), Quote(id.on_missing), id.ipv6_prefix, RateJson(id.dynamic_rate),
+      id.max_dynamic_tenants, id.retry_after_jitter, Ms(id.retry_after_jitter_cap),
+      id.ratelimit_headers_on_success);
+}
+
+std::string QueueJson(const config::QueueConfig& q) {
+  return fmt::format(
+      R"({{"capacity":{},"low_watermark":{},"high_watermark":{},"max_wait":{},"age_step":{}}})",
+      q.capacity, q.low_watermark, q.high_watermark, Ms(q.max_wait), Ms(q.age_step));
 }
 
 std::string ClusterJson(const config::ClusterConfig& c) {
@@ -49,15 +96,19 @@ std::string ClusterJson(const config::ClusterConfig& c) {
   const char* lb = c.lb == config::LoadBalancing::kRoundRobin ? "round_robin" : "p2c";
   return fmt::format(
       R"({{"name":{},"endpoints":{},"lb":"{}","connect_timeout":{},"response_timeout":{},)"
-      R"("idle_timeout":{},"max_connections_per_endpoint":{},"max_idle_per_endpoint":{}}})",
+      R"("idle_timeout":{},"max_connections_per_endpoint":{},"max_idle_per_endpoint":{},)"
+      R"("concurrency_limit":{},"queue":{}}})",
       Quote(c.name), Join(eps), lb, Ms(c.connect_timeout), Ms(c.response_timeout),
-      Ms(c.idle_timeout), c.max_connections_per_endpoint, c.max_idle_per_endpoint);
+      Ms(c.idle_timeout), c.max_connections_per_endpoint, c.max_idle_per_endpoint,
+      c.concurrency_limit, QueueJson(c.queue));
 }
 
 }  // namespace
 
 std::string ConfigToJson(const config::Config& cfg) {
-  std::vector<std::string> listeners, routes, clusters;
+  std::vector<std::string> classes, tenants, listeners, routes, clusters;
+  for (const auto& c : cfg.classes) classes.push_back(ClassJson(c));
+  for (const auto& t : cfg.tenants) tenants.push_back(TenantJson(t));
   for (const auto& l : cfg.listeners) listeners.push_back(ListenerJson(l));
   for (const auto& r : cfg.routes) routes.push_back(RouteJson(r));
   for (const auto& c : cfg.clusters) clusters.push_back(ClusterJson(c));
@@ -65,10 +116,13 @@ std::string ConfigToJson(const config::Config& cfg) {
   return fmt::format(
       R"({{"source_file":{},"workers":{},"drain_timeout":{},)"
       R"("log":{{"level":{},"format":"{}","access_log":{}}},)"
-      R"("admin":{{"listen":{},"token":{}}},"listeners":{},"routes":{},"clusters":{}}})",
+      R"("admin":{{"listen":{},"token":{}}},"classes":{},"class_precedence":"{}","tenants":{},)"
+      R"("identity":{},"listeners":{},"routes":{},"clusters":{}}})",
       Quote(cfg.source_file), cfg.workers, Ms(cfg.drain_timeout), Quote(cfg.log.level),
       cfg.log.format == config::LogFormat::kJson ? "json" : "text", Quote(cfg.log.access_log),
-      Quote(cfg.admin.listen.ToString()), token, Join(listeners), Join(routes), Join(clusters));
+      Quote(cfg.admin.listen.ToString()), token, Join(classes),
+      cfg.class_precedence == config::ClassPrecedence::kTenant ? "tenant" : "route",
+      Join(tenants), IdentityJson(cfg.identity), Join(listeners), Join(routes), Join(clusters));
 }
 
 }  // namespace sluice::app

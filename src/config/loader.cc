@@ -38,6 +38,10 @@ void ReadConfig(const Field& root, Config& out) {
   if (auto f = map.Optional("admin")) ReadAdmin(*f, out.admin);
   AdmissionRefs admission;
   if (auto f = map.Optional("classes")) ReadClasses(*f, out.classes, admission);
+  if (auto f = map.Optional("class_precedence")) {
+    ReadEnum(*f, {{"route", ClassPrecedence::kRoute}, {"tenant", ClassPrecedence::kTenant}},
+             out.class_precedence);
+  }
   if (auto f = map.Optional("tenants")) ReadTenants(*f, out.tenants, admission);
   if (auto f = map.Optional("identity")) ReadIdentity(*f, out.identity, admission);
   if (auto f = map.Required("listeners")) ReadListeners(*f, out.listeners);

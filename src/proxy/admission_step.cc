@@ -59,7 +59,8 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
   if (adm.tenants != nullptr) {
     if (auto rejected = ChargeTenant()) co_return rejected;
   }
-  if (route_.has_class) class_index_ = route_.class_index;
+  const bool tenant_keeps_class = tenant_set_class_ && adm.tenant_class_wins;
+  if (route_.has_class && !tenant_keeps_class) class_index_ = route_.class_index;
   class_name_ = adm.class_names[class_index_];
   if (route_.admission == nullptr || !route_.admission->gated()) {
     // No tenant step and no gate: nothing was decided, so nothing is counted (and the
@@ -117,6 +118,7 @@ std::optional<Rejection> AdmissionStep::ChargeTenant() {
     if (auto it = adm.class_index.find(std::string(tenant_.priority_class));
         it != adm.class_index.end()) {
       class_index_ = it->second;
+      tenant_set_class_ = true;
     }
   }
   const auto cost = route_.config->cost;

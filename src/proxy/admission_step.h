@@ -86,6 +86,7 @@ class AdmissionStep {
   std::string_view tenant_name_ = "other";
   std::string_view class_name_;
   uint32_t class_index_ = 0;
+  bool tenant_set_class_ = false;
   std::string_view decision_ = "admitted";
   double queue_wait_seconds_ = 0;
   http::Fields success_headers_;

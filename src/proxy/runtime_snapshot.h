@@ -30,6 +30,7 @@ struct AdmissionRuntime {
   std::vector<std::string> class_names;          // index = priority class (0 = highest)
   std::unordered_map<std::string, uint32_t> class_index;
   uint32_t default_class = 0;
+  bool tenant_class_wins = false;  // class_precedence: tenant
   observability::AdmissionMetrics* metrics = nullptr;
   std::atomic<uint64_t>* next_waiter_id = nullptr;
 };

@@ -26,6 +26,7 @@ classes:
   - name: sheddable
     sheddable: true
     weight: 1
+class_precedence: tenant
 tenants:
   - name: acme
     rate: 100/s
@@ -102,6 +103,7 @@ TEST(AdmissionConfigTest, FillsClassesInOrder) {
   EXPECT_EQ(c.classes[0].weight, 8u);
   EXPECT_EQ(c.classes[1].weight, 4u);
   EXPECT_EQ(c.classes[2].weight, 1u);
+  EXPECT_EQ(c.class_precedence, ClassPrecedence::kTenant);
 }
 
 TEST(AdmissionConfigTest, FillsTenants) {

@@ -251,6 +251,31 @@ TEST_F(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
   for (int i = 0; i < 11; ++i) upstream.ReleaseHeld();  // let the rest finish
 }
 
+// Route "batch", tenant "critical": which class a request is counted (and queued) under.
+class ClassPrecedenceTest : public AdmissionTest,
+                            public ::testing::WithParamInterface<config::ClassPrecedence> {};
+
+TEST_P(ClassPrecedenceTest, RouteWinsUnlessConfiguredOtherwise) {
+  AddTenants(/*rate=*/100, /*burst=*/100, config::PolicyMode::kEnforce);
+  config.classes = {{.name = "critical"}, {.name = "batch", .sheddable = true}};
+  config.class_precedence = GetParam();
+  config.tenants.at(0).priority_class = "critical";
+  config.routes.at(0).priority_class = "batch";
+  config.clusters.at(0).concurrency_limit = 4;
+  auto ex = SendAndReadResponse(port(), GetWithKey("k-acme"), std::chrono::milliseconds(0));
+  ASSERT_TRUE(ex.response);
+  EXPECT_EQ(ex.response->status, 200);
+  const std::string expected =
+      GetParam() == config::ClassPrecedence::kTenant ? "critical" : "batch";
+  EXPECT_EQ(Metric("sluice_admission_decisions_total",
+                   {{"tenant", "acme"}, {"class", expected}, {"decision", "admitted"}}),
+            1.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Precedence, ClassPrecedenceTest,
+                         ::testing::Values(config::ClassPrecedence::kRoute,
+                                           config::ClassPrecedence::kTenant));
+
 // The client's own deadline caps the queue wait; max_wait (30 s) would be far longer.
 class ClientDeadlineTest : public AdmissionTest,
                            public ::testing::WithParamInterface<std::string> {};

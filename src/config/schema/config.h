@@ -61,6 +61,8 @@ enum class PolicyMode { kEnforce, kShadow };  // shadow: decide and count, never
 // A priority class. Classes are listed highest first. Without weights a waiter of a lower
 // class ages upward one class per `age_step` so it is never starved; with weights (set on every
 // class or on none) waiting classes share the cluster's slots in proportion to them.
+enum class ClassPrecedence { kRoute, kTenant };
+
 struct PriorityClassConfig {
   std::string name;
   bool sheddable = false;  // shed first above a queue's high watermark
@@ -154,6 +156,8 @@ struct Config {
   LogConfig log;
   AdminConfig admin;
   std::vector<PriorityClassConfig> classes;  // empty: one class, "default"
+  // When both a route and the request's tenant set a class, which one applies.
+  ClassPrecedence class_precedence = ClassPrecedence::kRoute;
   std::vector<TenantConfig> tenants;
   IdentityConfig identity;
   std::vector<ListenerConfig> listeners;

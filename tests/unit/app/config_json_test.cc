@@ -261,8 +261,43 @@ TEST(ConfigJsonTest, HasExactlyTheDocumentedTopLevelKeys) {
   const auto json = ParseOrFail(ConfigToJson(FullConfig()));
   std::vector<std::string> keys;
   for (const auto& [key, value] : json.object) keys.push_back(key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"admin", "clusters", "drain_timeout", "listeners",
-                                            "log", "routes", "source_file", "workers"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"admin", "class_precedence", "classes", "clusters",
+                                            "drain_timeout", "identity", "listeners", "log",
+                                            "routes", "source_file", "tenants", "workers"}));
+}
+
+TEST(ConfigJsonTest, ShowsAdmissionPoliciesButOnlyTheCountOfApiKeys) {
+  auto cfg = FullConfig();
+  cfg.classes = {{.name = "critical", .weight = 3}, {.name = "batch", .sheddable = true, .weight = 1}};
+  cfg.class_precedence = config::ClassPrecedence::kTenant;
+  config::TenantConfig acme;
+  acme.name = "acme";
+  acme.rate = {12.5, 40};
+  acme.mode = config::PolicyMode::kShadow;
+  acme.api_keys = {"sha256:" + std::string(64, 'a'), "sha256:" + std::string(64, 'b')};
+  cfg.tenants = {acme};
+  cfg.identity.sources = {{config::IdentitySource::kApiKey, "X-Api-Key"},
+                          {config::IdentitySource::kClientAddress, ""}};
+  cfg.clusters.at(0).concurrency_limit = 32;
+  cfg.routes.at(0).cost = 3;
+  const auto text = ConfigToJson(cfg);
+  EXPECT_EQ(text.find(std::string(64, 'a')), std::string::npos) << "no key digests";
+  const auto json = ParseOrFail(text);
+  EXPECT_EQ(json["class_precedence"].text, "tenant");
+  EXPECT_EQ(json["classes"][1]["name"].text, "batch");
+  EXPECT_EQ(json["classes"][1]["sheddable"].kind, Json::Kind::kBool);
+  EXPECT_EQ(json["classes"][0]["weight"].text, "3");
+  const auto& tenant = json["tenants"][0];
+  EXPECT_EQ(tenant["name"].text, "acme");
+  EXPECT_EQ(tenant["rate"]["rate_per_second"].text, "12.5");
+  EXPECT_EQ(tenant["rate"]["burst"].text, "40");
+  EXPECT_EQ(tenant["mode"].text, "shadow");
+  EXPECT_EQ(tenant["api_keys"].text, "2");
+  EXPECT_EQ(json["identity"]["sources"][0]["api_key"].text, "X-Api-Key");
+  EXPECT_EQ(json["identity"]["sources"][1].text, "client_address");
+  EXPECT_EQ(json["clusters"][0]["concurrency_limit"].text, "32");
+  EXPECT_EQ(json["clusters"][0]["queue"]["max_wait"].text, "1000ms");
+  EXPECT_EQ(json["routes"][0]["cost"].text, "3");
 }
 
 }  // namespace
