@@ -40,7 +40,11 @@ const core::TimePoint kStart = core::FakeClock().Now();
 
 // ---- 1. GCRA -------------------------------------------------------------------------------
 
-const admission::GcraBucket::Policy kUnlimitedPolicy{kUnlimited.per_second, kUnlimited.burst};
+// One token per nanosecond, a burst worth one second: beyond what the config accepts, so that
+// even two threads taking back to back never run the bucket dry, and a thread preempted between
+// reading the clock and taking stays within the tolerance. The arithmetic costs the same at any
+// rate; only the admitted/rejected branch depends on it, and these time the admitted one.
+const admission::GcraBucket::Policy kUnlimitedPolicy{1e9, 1'000'000'000};
 
 // The algorithm alone: time steps 1 µs per take and the bucket refills 1000 tokens per µs, so
 // every take is admitted (one load, one CAS).
