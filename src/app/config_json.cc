@@ -87,6 +87,17 @@ std::string QueueJson(const config::QueueConfig& q) {
       q.capacity, q.low_watermark, q.high_watermark, Ms(q.max_wait), Ms(q.age_step));
 }
 
+// Without a `controller:` block only {"enabled":false}: its zero objective and unresolved
+// initial limit would read as settings.
+std::string ControllerJson(const config::ControllerConfig& c) {
+  if (!c.enabled) return R"({"enabled":false})";
+  const char* mode = c.mode == config::PolicyMode::kShadow ? "shadow" : "enforce";
+  return fmt::format(
+      R"({{"enabled":true,"slo_p99":{},"setpoint_ratio":{},"min_limit":{},"max_limit":{},)"
+      R"("initial_limit":{},"mode":"{}"}})",
+      Ms(c.slo_p99), c.setpoint_ratio, c.min_limit, c.max_limit, c.initial_limit, mode);
+}
+
 std::string ClusterJson(const config::ClusterConfig& c) {
   std::vector<std::string> eps;
   for (const auto& e : c.endpoints) {
@@ -97,10 +108,10 @@ std::string ClusterJson(const config::ClusterConfig& c) {
   return fmt::format(
       R"({{"name":{},"endpoints":{},"lb":"{}","connect_timeout":{},"response_timeout":{},)"
       R"("idle_timeout":{},"max_connections_per_endpoint":{},"max_idle_per_endpoint":{},)"
-      R"("concurrency_limit":{},"queue":{}}})",
+      R"("concurrency_limit":{},"queue":{},"controller":{}}})",
       Quote(c.name), Join(eps), lb, Ms(c.connect_timeout), Ms(c.response_timeout),
       Ms(c.idle_timeout), c.max_connections_per_endpoint, c.max_idle_per_endpoint,
-      c.concurrency_limit, QueueJson(c.queue));
+      c.concurrency_limit, QueueJson(c.queue), ControllerJson(c.controller));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "config/sections.h"
 
+#include <algorithm>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include "config/address.h"
 #include "config/admission_sections.h"
@@ -13,6 +16,9 @@ namespace {
 constexpr uint64_t kKiB = 1024;
 constexpr uint64_t kMiB = 1024 * kKiB;
 constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
+constexpr int64_t kMaxConcurrency = 1'000'000;  // concurrency_limit and controller limits
+constexpr Millis kMaxSloP99 = std::chrono::minutes(10);
+constexpr uint32_t kDefaultInitialLimit = 20;  // clamped into [min_limit, max_limit]
 
 void ReadListenerBody(MapReader& map, ListenerConfig& out) {
   if (auto f = map.Required("listen")) ReadHostPort(*f, /*allow_port_zero=*/true, out.listen);
@@ -66,6 +72,74 @@ void ReadEndpoint(const Field& field, EndpointConfig& out) {
   if (auto f = map.Optional("weight")) ReadInteger(*f, 1, 1000, out.weight);
 }
 
+// A bound as shown in a message: "8", or "1000, the default" when it was not written.
+std::string Shown(uint32_t value, const std::optional<Field>& written) {
+  return std::to_string(value) + (written ? "" : ", the default");
+}
+
+// (0.1, 1]: the setpoint is the upstream's share of the objective, the rest being sluice's queue
+// budget (DESIGN §5), so it cannot exceed the whole; the lower bound is issue 4's.
+void ReadSetpointRatio(const Field& field, double& out) {
+  double ratio = 0;
+  if (!ReadNumber(field, std::numeric_limits<double>::lowest(), 1.0, ratio)) return;
+  if (ratio <= 0.1) {
+    field.Error("must be > 0.1, got " + field.node.Scalar());
+    return;
+  }
+  out = ratio;
+}
+
+// min_limit <= initial_limit <= max_limit, each blamed where written; an unwritten
+// initial_limit resolves to the default clamped into the range.
+void ReadControllerLimits(MapReader& map, ControllerConfig& out) {
+  const auto min = map.Optional("min_limit");
+  const bool min_ok = !min || ReadInteger(*min, 1, kMaxConcurrency, out.min_limit);
+  const auto max = map.Optional("max_limit");
+  const bool max_ok = !max || ReadInteger(*max, 1, kMaxConcurrency, out.max_limit);
+  const auto initial = map.Optional("initial_limit");
+  const bool initial_ok = !initial || ReadInteger(*initial, 1, kMaxConcurrency, out.initial_limit);
+  if (!min_ok || !max_ok || !initial_ok) return;  // already reported
+  // The defaults are consistent, so a broken pair has at least one side written.
+  if (out.min_limit > out.max_limit) {
+    if (max) {
+      max->Error("must be >= min_limit (" + Shown(out.min_limit, min) + "), got " +
+                 std::to_string(out.max_limit));
+    } else {
+      min->Error("must be <= max_limit (" + Shown(out.max_limit, max) + "), got " +
+                 std::to_string(out.min_limit));
+    }
+    return;  // no initial_limit could fit; one error says it
+  }
+  if (!initial) {
+    out.initial_limit = std::clamp(kDefaultInitialLimit, out.min_limit, out.max_limit);
+  } else if (out.initial_limit < out.min_limit) {
+    initial->Error("must be >= min_limit (" + Shown(out.min_limit, min) + "), got " +
+                   std::to_string(out.initial_limit));
+  } else if (out.initial_limit > out.max_limit) {
+    initial->Error("must be <= max_limit (" + Shown(out.max_limit, max) + "), got " +
+                   std::to_string(out.initial_limit));
+  }
+}
+
+// True when the block was read and enforces, the case that conflicts with concurrency_limit;
+// false in shadow mode or when the block or its mode was unreadable (already reported).
+bool ReadController(const Field& field, ControllerConfig& out) {
+  out.enabled = true;
+  MapReader map(field);
+  if (auto f = map.Required("slo_p99");
+      f && ReadMillis(*f, /*allow_zero=*/false, out.slo_p99) && out.slo_p99 > kMaxSloP99) {
+    f->Error("must be <= 10m, got " + f->node.Scalar());
+  }
+  if (auto f = map.Optional("setpoint_ratio")) ReadSetpointRatio(*f, out.setpoint_ratio);
+  ReadControllerLimits(map, out);
+  bool mode_ok = true;
+  if (auto f = map.Optional("mode")) {
+    mode_ok = ReadEnum(*f, {{"enforce", PolicyMode::kEnforce}, {"shadow", PolicyMode::kShadow}},
+                       out.mode);
+  }
+  return map.is_map() && mode_ok && out.mode == PolicyMode::kEnforce;
+}
+
 void ReadClusterBody(MapReader& map, ClusterConfig& out) {
   if (auto f = map.Required("endpoints")) {
     const auto count = ForEachItem(*f, [&](const Field& item) {
@@ -90,10 +164,16 @@ void ReadClusterBody(MapReader& map, ClusterConfig& out) {
   if (auto f = map.Optional("max_idle_per_endpoint")) {
     ReadInteger(*f, 0, 100'000, out.max_idle_per_endpoint);
   }
-  if (auto f = map.Optional("concurrency_limit")) {
-    ReadInteger(*f, 0, 1'000'000, out.concurrency_limit);
-  }
+  const auto limit = map.Optional("concurrency_limit");
+  if (limit) ReadInteger(*limit, 0, kMaxConcurrency, out.concurrency_limit);
   if (auto f = map.Optional("queue")) ReadQueue(*f, out.queue);
+  // Two sources for one enforced limit would leave the operator guessing which applies. In shadow
+  // mode the controller only computes, and the static limit (0 = no gate) is the one applied.
+  if (auto f = map.Optional("controller"); f && ReadController(*f, out.controller) && limit) {
+    limit->Error(
+        "concurrency_limit and controller are exclusive: the controller sets the limit; use "
+        "controller.initial_limit");
+  }
 }
 
 }  // namespace

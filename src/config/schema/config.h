@@ -129,6 +129,19 @@ struct RouteConfig {
   std::string priority_class;         // YAML `class`; "" = the tenant's class, else default
 };
 
+// A cluster's adaptive concurrency controller (DESIGN §5): it moves the cluster's in-flight limit
+// within [min_limit, max_limit] to hold the upstream p99 near setpoint_ratio × slo_p99; the rest
+// of the objective is the budget for waiting in sluice's own queue.
+struct ControllerConfig {
+  bool enabled = false;                    // a `controller:` block is present
+  std::chrono::milliseconds slo_p99{0};    // required when enabled; 1ms..10m
+  double setpoint_ratio = 0.8;             // (0.1, 1.0]
+  uint32_t min_limit = 1;                  // >= 1
+  uint32_t max_limit = 1000;               // >= min_limit, <= 1'000'000
+  uint32_t initial_limit = 0;              // resolved by the loader; never 0 when enabled
+  PolicyMode mode = PolicyMode::kEnforce;  // shadow: compute and export the limit, never apply it
+};
+
 enum class LoadBalancing { kPowerOfTwoChoices, kRoundRobin };
 
 struct EndpointConfig {
@@ -147,6 +160,9 @@ struct ClusterConfig {
   uint32_t max_idle_per_endpoint = 64;           // per worker
   uint32_t concurrency_limit = 0;                // in-flight requests; 0 = no gate, no queue
   QueueConfig queue;
+  // Enforcing, it sets the limit (and concurrency_limit may not be written); in shadow mode the
+  // static concurrency_limit above stays the one applied.
+  ControllerConfig controller;
 };
 
 struct Config {

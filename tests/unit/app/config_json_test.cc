@@ -152,7 +152,16 @@ TEST(ConfigJsonTest, ListsEveryRouteInOrder) {
 }
 
 TEST(ConfigJsonTest, ListsEveryClusterWithEndpoints) {
-  const auto json = ParseOrFail(ConfigToJson(FullConfig()));
+  auto cfg = FullConfig();
+  auto& controller = cfg.clusters.at(0).controller;
+  controller.enabled = true;
+  controller.slo_p99 = config::Millis{250};
+  controller.setpoint_ratio = 0.75;
+  controller.min_limit = 4;
+  controller.max_limit = 512;
+  controller.initial_limit = 32;
+  controller.mode = config::PolicyMode::kShadow;
+  const auto json = ParseOrFail(ConfigToJson(cfg));
   const auto& clusters = json["clusters"];
   ASSERT_EQ(clusters.array.size(), 2u);
   const auto& a = clusters[0];
@@ -168,11 +177,26 @@ TEST(ConfigJsonTest, ListsEveryClusterWithEndpoints) {
   EXPECT_EQ(a["endpoints"][0]["weight"].number, 1);
   EXPECT_EQ(a["endpoints"][1]["address"].text, "10.0.1.2:9000");
   EXPECT_EQ(a["endpoints"][1]["weight"].number, 3);
+  const auto& ac = a["controller"];
+  EXPECT_EQ(ac["enabled"].kind, Json::Kind::kBool);
+  EXPECT_TRUE(ac["enabled"].boolean);
+  EXPECT_EQ(ac["slo_p99"].text, "250ms");
+  EXPECT_EQ(ac["setpoint_ratio"].text, "0.75");
+  EXPECT_EQ(ac["min_limit"].number, 4);
+  EXPECT_EQ(ac["max_limit"].number, 512);
+  EXPECT_EQ(ac["initial_limit"].number, 32);
+  EXPECT_EQ(ac["mode"].text, "shadow");
   const auto& b = clusters[1];
   EXPECT_EQ(b["name"].text, "static");
   EXPECT_EQ(b["lb"].text, "p2c");
   ASSERT_EQ(b["endpoints"].array.size(), 1u);
   EXPECT_EQ(b["endpoints"][0]["address"].text, "localhost:8000");
+  // No controller block: only that, not a zero objective that would read as a setting.
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : b["controller"].object) keys.push_back(key);
+  EXPECT_EQ(keys, std::vector<std::string>{"enabled"});
+  EXPECT_EQ(b["controller"]["enabled"].kind, Json::Kind::kBool);
+  EXPECT_FALSE(b["controller"]["enabled"].boolean);
 }
 
 TEST(ConfigJsonTest, EscapesQuotesBackslashesAndControlCharacters) {
