@@ -51,7 +51,9 @@ EnqueueResult ClusterAdmission::Enqueue(Waiter waiter, core::TimePoint now) {
 void ClusterAdmission::Leave(core::TimePoint now) {
   if (closed_.load(std::memory_order_relaxed)) return;
   CountCompletion(now);
-  if (queue_.Dispatch(now, 1) == 1) return;  // the slot moved to a waiter
+  // The slot moves straight to a waiter, unless the limit was lowered below what is in flight:
+  // then in-flight must drain down to it first.
+  if (gate_.inflight() <= limit_.Get() && queue_.Dispatch(now, 1) == 1) return;
   gate_.Release();
   // A waiter may have queued after the Dispatch above saw none.
   HandOffIfWaiting(now);

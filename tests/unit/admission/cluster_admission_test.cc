@@ -1,0 +1,61 @@
+#include "admission/cluster_admission.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace sluice::admission {
+namespace {
+
+using namespace std::chrono_literals;
+
+config::ClusterConfig Gated(uint32_t limit) {
+  config::ClusterConfig c;
+  c.name = "c";
+  c.concurrency_limit = limit;
+  c.queue = {.capacity = 100, .low_watermark = 50, .high_watermark = 80, .max_wait = 10s};
+  return c;
+}
+
+Waiter Counting(uint64_t id, int& admitted) {
+  Waiter w;
+  w.id = id;
+  w.on_done = [&admitted](QueueOutcome o) {
+    if (o == QueueOutcome::kAdmitted) ++admitted;
+  };
+  return w;
+}
+
+TEST(ClusterAdmissionTest, AFinishingRequestHandsItsSlotToTheNextWaiter) {
+  core::FakeClock clock;
+  ClusterAdmission cluster(Gated(2), 1, 1, {1});
+  ASSERT_TRUE(cluster.TryEnter());
+  ASSERT_TRUE(cluster.TryEnter());
+  EXPECT_FALSE(cluster.TryEnter());
+  int admitted = 0;
+  ASSERT_EQ(cluster.Enqueue(Counting(1, admitted), clock.Now()), EnqueueResult::kQueued);
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(admitted, 1);
+  EXPECT_EQ(cluster.inflight(), 2u);
+}
+
+TEST(ClusterAdmissionTest, ALoweredLimitDrainsInFlightBeforeAdmittingWaiters) {
+  core::FakeClock clock;
+  ClusterAdmission cluster(Gated(4), 1, 1, {1});
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(cluster.TryEnter());
+  int admitted = 0;
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_EQ(cluster.Enqueue(Counting(id, admitted), clock.Now()), EnqueueResult::kQueued);
+  }
+  cluster.limit().Set(2);  // the controller halves the limit
+  cluster.Leave(clock.Now());
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(admitted, 0) << "4 → 2 in flight before anyone else goes";
+  EXPECT_EQ(cluster.inflight(), 2u);
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(admitted, 1);
+  EXPECT_EQ(cluster.inflight(), 2u);
+}
+
+}  // namespace
+}  // namespace sluice::admission
