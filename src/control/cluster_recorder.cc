@@ -145,6 +145,8 @@ WindowStats ClusterRecorder::CloseWindow(core::TimePoint now) {
   stats.limited = current.limited - previous_->limited;
   stats.p99 = latency.Quantile(0.99);
   stats.p90 = latency.Quantile(0.90);
+  stats.p10 = latency.Quantile(0.10);
+  stats.p50 = latency.Quantile(0.50);
   stats.mean = latency.Mean();
   stats.oldest_inflight = OldestInflightAge(now);
   *previous_ = current;

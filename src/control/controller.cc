@@ -27,11 +27,6 @@ double Clamp(double limit, const ControllerParams& p) {
   return std::clamp(limit, p.min_limit, p.max_limit);
 }
 
-// The least concurrency that carries the best recent throughput at today's latency.
-double Knee(const ControllerState& s, const WindowStats& w) {
-  return s.peak_throughput * core::ToSeconds(w.mean);
-}
-
 void SetMode(ControllerState& s, ControllerDecision& d, ControllerMode mode, core::TimePoint now) {
   if (s.mode == mode) return;
   s.mode = mode;
@@ -39,14 +34,16 @@ void SetMode(ControllerState& s, ControllerDecision& d, ControllerMode mode, cor
   d.mode_changed = true;
 }
 
-// A decrease bought (almost) no latency but cost throughput: the latency is the backend's own.
-bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w, double signal) {
+// A decrease bought nothing but cost throughput: the fast end of the latency (the p10, which
+// any queueing in the backend lifts, and which is steady where the p99 of a few hundred samples
+// is not) did not come down, so the latency is the backend's own.
+bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w) {
   if (!s.last_was_decrease || s.mode != ControllerMode::kOverload) return false;
-  if (s.last_limit <= 0 || s.last_signal_s <= 0 || s.last_throughput <= 0) return false;
+  if (s.last_limit <= 0 || s.last_p10_s <= 0 || s.last_throughput <= 0) return false;
   const bool limit_fell = s.limit <= 0.8 * s.last_limit;
-  const bool latency_stayed = signal >= 0.9 * s.last_signal_s;
+  const bool fast_end_stayed = core::ToSeconds(w.p10) >= 0.9 * s.last_p10_s;
   const bool throughput_fell = w.throughput() < 0.95 * s.last_throughput;
-  return limit_fell && latency_stayed && throughput_fell;
+  return limit_fell && fast_end_stayed && throughput_fell;
 }
 
 double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, double signal,
@@ -58,6 +55,66 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
     if (little > 0) target = std::min(target, little);
   }
   return std::max(target, s.limit * C::kMaxDecrease);
+}
+
+// One step of the hill climb on throughput (see the class comment). Reads the previous state,
+// writes the next; returns what it did.
+// The p10 the backend shows without queueing: the lowest recent one, drifting up slowly so that
+// it follows a backend that became slower for good, and reset when cutting the limit did not
+// lower it (then it was the backend's own speed that changed).
+void TrackBaseP10(const ControllerState& state, const WindowStats& w, ControllerState& s) {
+  const double p10 = core::ToSeconds(w.p10);
+  if (w.samples < C::kMinSamplesP90 || p10 <= 0) return;
+  const double drift = std::pow(C::kBaseDriftPerSecond, core::ToSeconds(w.duration));
+  s.base_p10_s = state.base_p10_s <= 0 ? p10 : std::min(p10, state.base_p10_s * drift);
+  // A decrease that did not bring the p10 down shows its rise was not queueing: re-base.
+  if (state.last_was_decrease && state.last_p10_s > 0 && p10 >= 0.9 * state.last_p10_s) {
+    s.base_p10_s = p10;
+  }
+  s.last_p10_s = p10;
+}
+
+// Below the latency band with the limit binding: grow up to the backend's knee, read from the
+// p10 (see the class comment). Reads the previous state, writes the next.
+ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
+                             ControllerState& s, const ControllerParams& p) {
+  const double p10 = core::ToSeconds(w.p10);
+  const double base = s.base_p10_s;
+  if (p10 <= 0 || base <= 0) return ControllerAction::kHold;
+  const double step_up = s.mode == ControllerMode::kRecovery ? 0.05 : 0.10;
+  const double max_up = state.limit * (1 + step_up) + 1;
+  if (p10 <= base * (1 + C::kQueueTolerance)) {
+    // Until the first sign of the knee, double (slow start): the initial limit is a guess, and
+    // while it is too low requests wait in sluice's queue.
+    s.limit = Clamp(state.starting ? state.limit * 2 : max_up, p);
+    return ControllerAction::kIncrease;
+  }
+  s.starting = false;
+  const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
+  const double waiting_in_backend = completions * (p10 - base);
+  const double knee = std::max(state.limit - waiting_in_backend, 1.0);
+  const double target = knee * (1 + C::kKneeHeadroom) + 1;
+  if (std::abs(target - state.limit) < 1.0) return ControllerAction::kHoldAtKnee;
+  // Half the way per window: one window's estimate is noisy, several agree.
+  const double next = state.limit + C::kKneeGain * (target - state.limit);
+  s.limit = Clamp(std::clamp(next, state.limit * C::kMaxDecrease, max_up), p);
+  return ControllerAction::kToKnee;
+}
+
+// The objective cannot be met: latency is not the lever any more, throughput is. The limit
+// follows the knee; only latency clearly above what the backend showed at detection (queueing
+// in the backend, which the limit does control) still brings it down.
+ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats& w,
+                                ControllerState& s, const ControllerParams& p) {
+  s.infeasible_base_s = std::min(state.infeasible_base_s, s.smoothed_s);
+  if (s.smoothed_s > C::kInfeasibleQueueing * s.infeasible_base_s) {
+    const double target = state.limit * s.infeasible_base_s / s.smoothed_s;
+    const double next = state.limit + C::kKneeGain * (target - state.limit);  // damped
+    s.limit = Clamp(std::max(next, state.limit * C::kMaxDecrease), p);
+    return ControllerAction::kDecrease;
+  }
+  if (w.limit_binding()) return TowardsKnee(state, w, s, p);
+  return ControllerAction::kHoldInfeasible;
 }
 
 }  // namespace
@@ -78,7 +135,7 @@ std::string_view ActionName(ControllerAction action) {
     case ControllerAction::kHoldAtKnee: return "hold_at_knee";
     case ControllerAction::kHoldInfeasible: return "hold_infeasible";
     case ControllerAction::kIncrease: return "increase";
-    case ControllerAction::kRevertProbe: return "revert_probe";
+    case ControllerAction::kToKnee: return "to_knee";
     case ControllerAction::kDecrease: return "decrease";
     case ControllerAction::kSetToKnee: return "set_to_knee";
   }
@@ -99,15 +156,12 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   ControllerDecision& d = out.decision;
   const double setpoint = p.setpoint_seconds();
   const double throughput = w.throughput();
-  s.peak_throughput = std::max(throughput, state.peak_throughput * kPeakDecay);
 
   // What this window teaches about the previous change is read from `state`; what the next
   // window needs to judge this one is written at the end.
-  const auto remember = [&](double signal) {
+  const auto remember = [&] {
     s.last_limit = state.limit;
-    s.last_signal_s = signal;
     s.last_throughput = throughput;
-    s.last_was_increase = d.action == ControllerAction::kIncrease;
     s.last_was_decrease =
         d.action == ControllerAction::kDecrease || d.action == ControllerAction::kSetToKnee;
     if (s.last_was_decrease) s.last_decrease_at = now;
@@ -116,21 +170,24 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   const auto signal = LatencySignal(w, setpoint);
   if (!signal) {
     d.action = ControllerAction::kHoldNoSignal;
-    remember(0.0);
+    remember();
     return out;
   }
   d.signal_s = *signal;
-  const bool severe = *signal > 2 * setpoint;
+  // A severe excursion counts at once, except when the objective is already out of reach:
+  // then the backend's own slow tail makes such windows common, and only a sustained rise says
+  // something.
+  const bool severe = *signal > 2 * setpoint && !state.slo_infeasible;
   s.smoothed_s = (state.smoothed_s <= 0 || severe)
                      ? *signal
                      : kEwmaWeight * *signal + (1 - kEwmaWeight) * state.smoothed_s;
   const double e = s.smoothed_s / setpoint;
 
+  TrackBaseP10(state, w, s);
   if (state.slo_infeasible) {
-    if (e >= 1.0) {  // still slower than the objective: stay at the knee
-      s.limit = Clamp(std::max(Knee(s, w), p.min_limit), p);
-      d.action = ControllerAction::kHoldInfeasible;
-      remember(*signal);
+    if (e >= 1.0) {  // still slower than the objective
+      d.action = HoldInfeasible(state, w, s, p);
+      remember();
       return out;
     }
     s.slo_infeasible = false;  // the backend is fast enough again
@@ -141,18 +198,22 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
       w.samples > 0 ? static_cast<double>(w.drops) / static_cast<double>(w.samples) : 0.0;
   const bool above = e > 1.0 + kDeadBand;
   if (above || drop_ratio > kDropThreshold) {
-    if (above && DecreaseBoughtNothing(state, w, *signal)) {
+    if (above && DecreaseBoughtNothing(state, w)) {
+      // Take the useless decrease back: the limit before it carried more at the same latency.
       s.slo_infeasible = true;
+      s.infeasible_base_s = *signal;
+      // The latency it shows now is its own: so is its p10, the knee's baseline from here on.
+      if (w.p10 > core::Duration::zero()) s.base_p10_s = core::ToSeconds(w.p10);
       d.infeasible_changed = true;
-      s.limit = Clamp(Knee(s, w), p);
+      s.limit = Clamp(state.last_limit, p);
       d.action = ControllerAction::kSetToKnee;
     } else {
       s.limit = Clamp(DecreaseTarget(state, w, e, *signal, setpoint), p);
       d.action = ControllerAction::kDecrease;
     }
-    s.knee_hold = 0;
+    s.starting = false;
     SetMode(s, d, ControllerMode::kOverload, now);
-    remember(*signal);
+    remember();
     return out;
   }
 
@@ -164,35 +225,16 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     SetMode(s, d, ControllerMode::kNormal, now);
   }
 
-  if (e >= 1.0 - kDeadBand || !w.limit_binding()) {
+  // A p90 (too few samples for a p99) is enough to see overload, not to move up (except in slow
+  // start, whose short windows exist to catch up with demand).
+  const bool p99_known = w.samples >= kMinSamplesP99 || state.starting;
+  if (e >= 1.0 - kDeadBand || !w.limit_binding() || !p99_known) {
     d.action = ControllerAction::kHold;  // in the band, or demand (not the limit) is the bound
-    remember(*signal);
+    remember();
     return out;
   }
-  const double seen = static_cast<double>(std::max(w.samples, w.limited));
-  const bool busy = seen > 0 && static_cast<double>(w.limited) / seen >= kBusyLimitedFraction;
-  if (busy && state.last_was_increase && state.last_limit > 0 && state.last_throughput > 0 &&
-      state.limit > state.last_limit) {
-    const double elasticity = std::log(std::max(throughput, 1e-9) / state.last_throughput) /
-                              std::log(state.limit / state.last_limit);
-    if (elasticity < kKneeElasticity) {
-      s.limit = Clamp(state.last_limit, p);  // the probe bought nothing: back to the knee
-      s.knee_hold = kKneeHoldWindows;
-      d.action = ControllerAction::kRevertProbe;
-      remember(*signal);
-      return out;
-    }
-  }
-  if (busy && state.knee_hold > 0) {
-    s.knee_hold = state.knee_hold - 1;
-    d.action = ControllerAction::kHoldAtKnee;
-    remember(*signal);
-    return out;
-  }
-  const double step = s.mode == ControllerMode::kRecovery ? 0.05 : 0.10;
-  s.limit = Clamp(state.limit * (1 + step) + 1, p);
-  d.action = ControllerAction::kIncrease;
-  remember(*signal);
+  d.action = TowardsKnee(state, w, s, p);
+  remember();
   return out;
 }
 

@@ -17,30 +17,40 @@
 // it is also capped by Little's law directly: completion rate × mean latency × T / signal, the
 // concurrency the backend sustains with its latency at the setpoint.
 //
-// Increase (e below the band) only when sluice's limit is what held traffic back in the window
-// (requests found the gate full): limit × 1.1 + 1 (half that step in RECOVERY). Never past the
-// knee: when the gate was busy in most of the window (≥ 20 % of requests limited), the previous
-// increase is judged by its throughput elasticity Δln(throughput) / Δln(limit); below 0.2 the
-// backend has stopped converting concurrency into throughput, so the increase is taken back and
-// the limit holds at the knee for kKneeHoldWindows before probing again (demand may have
-// changed). Light binding (a few requests limited in a burst) says nothing about the knee, so
-// it never stops increases.
+// Increase (e below the band, with a p99 to go by) only when sluice's limit is what held traffic
+// back in the window (requests found the gate full), and only up to the backend's knee: past it
+// more concurrency buys no throughput, it only waits inside the backend. The knee is read from
+// the fast end of the latency distribution. Below the knee the p10 is the service time alone;
+// past it every request also waits in the backend's queue, so the p10 rises by that wait q.
+// With completions at rate X, Little's law says X·q requests wait inside the backend: the knee
+// is ≈ limit − X·q. The baseline p10 is the lowest recent one; it drifts up 2 % a second so it
+// follows a backend that became slower for good, and is reset when a decrease did not lower the
+// p10 (then the backend's own speed changed). While the p10 shows no queueing (within 10 % of
+// the baseline) the limit grows by × 1.1 + 1 (half that step in RECOVERY; doubling in slow start,
+// until the first sign of the knee or of overload, since the initial limit is only a guess).
+// Otherwise it moves half the way (damping) to the knee plus a little headroom (× 1.05 + 1, so
+// the backend never idles waiting for a dispatch), at most × 0.5 down and + 10 % + 1 up. No
+// probing is needed: the knee shows in every window.
 //
-// Infeasible objective. If, in OVERLOAD, a decrease of the limit bought no latency (signal down
-// by < 10 % while the limit fell ≥ 20 %) but cost throughput, the latency is the backend's own,
-// not queueing: the objective cannot be met at any limit. Then the limit is set to the knee,
-// the highest recent throughput × the current mean latency (Little's law: the least concurrency
-// that still carries that throughput), and held there; `slo_infeasible` is set. It clears when
-// the signal comes back below the setpoint.
+// Infeasible objective. If, in OVERLOAD, a decrease of the limit (≥ 20 %) did not lower the p10
+// (by ≥ 10 %) but cost throughput, the latency is the backend's own, not queueing: the objective
+// cannot be met at any limit. The limit goes back to where it was before that decrease and from
+// then on follows only the knee rule (latency is no longer the lever, throughput is), except that
+// latency 2× above what the backend showed at detection is queueing again and still brings the
+// limit down (damped). `slo_infeasible` is set; it clears when the signal is back below the
+// setpoint.
 //
 // Mode machine (for damping and for operators): NORMAL → OVERLOAD on a decrease; OVERLOAD →
 // RECOVERY after kOverloadDwell with e ≤ 1; RECOVERY → NORMAL after kRecoveryDwell without a
 // decrease; RECOVERY → OVERLOAD on a decrease. Limits always within [min_limit, max_limit].
 //
-// Sources: Little 1961 (L = λW); Netflix concurrency-limits (gradient idea, and its drift under
+// Sources: Little 1961 (L = λW); TCP Vegas (Brakmo & Peterson 1994: queueing estimated from the
+// rise over a base delay); Netflix concurrency-limits (gradient idea, and its drift under
 // sustained overload that the Little's-law cap and the knee avoid); Envoy adaptive concurrency
-// (whose minRTT probing pins concurrency low; no probing window is needed here); Jain's
-// "knee" of the throughput curve (Jain 1990, congestion avoidance).
+// (whose minRTT probing pins concurrency low; no probing window is needed here); Jain's "knee"
+// of the throughput curve (Jain 1990, congestion avoidance).
+//
+// Checked by a deterministic simulation (tests/sim/): see its file comment for what holds.
 //
 // Thread-safety: stateless class; all state is in the value passed in.
 #include <cstdint>
@@ -72,15 +82,16 @@ struct ControllerState {
   core::TimePoint mode_since{};
   double smoothed_s = 0;  // EWMA of the latency signal; 0 until the first signal
   bool slo_infeasible = false;
-  double peak_throughput = 0;  // highest recent goodput (decays slowly)
+  double infeasible_base_s = 0;  // the latency the backend shows on its own (while infeasible)
   // The previous window, to judge the last change by what it did.
   double last_limit = 0;
-  double last_signal_s = 0;
   double last_throughput = 0;
-  bool last_was_increase = false;
   bool last_was_decrease = false;
   core::TimePoint last_decrease_at{};
-  uint32_t knee_hold = 0;  // windows left to hold at the knee before probing again
+  bool starting = true;  // slow start: no sign of the knee or of overload yet
+  // Knee estimation (see the class comment).
+  double base_p10_s = 0;        // the p10 without backend queueing; 0 until known
+  double last_p10_s = 0;
 
   [[nodiscard]] static ControllerState Initial(const ControllerParams& params, core::TimePoint now);
 };
@@ -92,7 +103,7 @@ enum class ControllerAction {
   kHoldAtKnee,
   kHoldInfeasible,
   kIncrease,
-  kRevertProbe,
+  kToKnee,
   kDecrease,
   kSetToKnee,
 };
@@ -118,10 +129,11 @@ class Controller {
   static constexpr double kEwmaWeight = 0.5;
   static constexpr double kMaxDecrease = 0.5;
   static constexpr double kDropThreshold = 0.05;
-  static constexpr double kBusyLimitedFraction = 0.2;
-  static constexpr double kKneeElasticity = 0.2;
-  static constexpr double kPeakDecay = 0.97;  // per window
-  static constexpr uint32_t kKneeHoldWindows = 10;
+  static constexpr double kInfeasibleQueueing = 2.0;
+  static constexpr double kQueueTolerance = 0.10;  // p10 this far above its baseline: queueing
+  static constexpr double kBaseDriftPerSecond = 1.02;
+  static constexpr double kKneeHeadroom = 0.05;
+  static constexpr double kKneeGain = 0.5;
   static constexpr auto kOverloadDwell = std::chrono::milliseconds(1000);
   static constexpr auto kRecoveryDwell = std::chrono::milliseconds(2000);
 

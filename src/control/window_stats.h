@@ -16,6 +16,10 @@ struct WindowStats {
   uint64_t drops = 0;         // resets, timeouts, 5xx and 429 from the upstream (also samples)
   core::Duration p99{};       // of the samples (dispatch → response head)
   core::Duration p90{};
+  // The fast end: below the backend's knee it is the service time alone; past the knee every
+  // request also waits in the backend, and this rises by that wait.
+  core::Duration p10{};
+  core::Duration p50{};
   core::Duration mean{};
   // Age of the oldest request still in flight at the window's close: a lower bound on the
   // latency of requests that have not completed (a stalled backend shows here first).

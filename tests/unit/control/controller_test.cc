@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace sluice::control {
 namespace {
 
@@ -19,19 +21,23 @@ ControllerParams Params() {
   return p;
 }
 
-// A window of 1 s with `samples` completions whose p99 is `p99` (p90 and mean below it).
-WindowStats Window(Duration p99, uint64_t samples = 400, uint64_t limited = 0) {
+// A window of 1 s with `samples` completions whose p99 is `p99` (p90 and mean below it) and
+// whose p10 is `p10` (the backend's service time alone: 1 ms).
+WindowStats Window(Duration p99, uint64_t samples = 400, uint64_t limited = 0,
+                   Duration p10 = 1ms) {
   WindowStats w;
   w.duration = 1s;
   w.samples = samples;
   w.p99 = p99;
   w.p90 = p99 * 7 / 10;
   w.mean = p99 / 2;
+  w.p10 = p10;
   w.limited = limited;
   return w;
 }
 
 struct ControlLoop {
+  ControlLoop() { state.starting = false; }  // slow start has its own test
   ControllerParams params = Params();
   core::TimePoint now = core::TimePoint{} + 1h;
   ControllerState state = ControllerState::Initial(params, now);
@@ -83,24 +89,47 @@ TEST(ControllerTest, IncreasesOnlyWhenTheLimitBinds) {
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
 }
 
-TEST(ControllerTest, StopsAtTheKneeWhenMoreConcurrencyBuysNoThroughput) {
+TEST(ControllerTest, SlowStartDoublesUntilTheKneeShows) {
   ControlLoop r;
-  EXPECT_EQ(r.Step(Window(100ms, 400, 200)), 45);  // busy gate: probe upward
-  // Same throughput at 45 as at 40: elasticity 0 → back to 40 and hold.
-  EXPECT_EQ(r.Step(Window(100ms, 400, 200)), 40);
-  EXPECT_EQ(r.last.action, ControllerAction::kRevertProbe);
-  for (uint32_t i = 0; i < Controller::kKneeHoldWindows; ++i) {
-    EXPECT_EQ(r.Step(Window(100ms, 400, 200)), 40) << i;
-    EXPECT_EQ(r.last.action, ControllerAction::kHoldAtKnee);
-  }
-  EXPECT_EQ(r.Step(Window(100ms, 400, 200)), 45);  // probes again
+  r.state.starting = true;
+  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 80);
+  EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
+  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 160);
+  // The p10 rises: requests wait inside the backend. Slow start ends, the knee rule takes over.
+  r.Step(Window(100ms, 4000, 10, 2ms));
+  EXPECT_FALSE(r.state.starting);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
 }
 
-TEST(ControllerTest, KeepsIncreasingWhileThroughputFollowsTheLimit) {
+TEST(ControllerTest, MovesHalfWayToTheKneeTheP10Shows) {
   ControlLoop r;
-  EXPECT_EQ(r.Step(Window(100ms, 400, 200)), 45);
-  EXPECT_EQ(r.Step(Window(100ms, 450, 200)), 45 * 1.1 + 1);  // +12.5 % throughput: elastic
+  r.Step(Window(100ms, 4000, 0, 1ms));  // not binding: holds, learns the p10 baseline (1 ms)
+  ASSERT_EQ(r.state.limit, 40);
+  // p10 3 ms: every request waited ~2 ms in the backend; at 4000/s that is 8 requests waiting
+  // (Little), so the knee is 32 and the target 32 × 1.05 + 1 = 34.6; half the way from 40.
+  EXPECT_NEAR(r.Step(Window(100ms, 4000, 1000, 3ms)), 40 + 0.5 * (34.6 - 40), 0.05);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+}
+
+TEST(ControllerTest, GrowsWhileTheP10ShowsNoQueueing) {
+  ControlLoop r;
+  r.Step(Window(100ms, 4000, 0, 1ms));
+  EXPECT_EQ(r.Step(Window(100ms, 4000, 1000, 1050us)), 45);  // within 10 % of the baseline
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
+}
+
+TEST(ControllerTest, ABaselineThatIsTooOldDriftsUp) {
+  ControlLoop r;
+  r.Step(Window(100ms, 4000, 0, 1ms));
+  for (int i = 0; i < 60; ++i) r.Step(Window(100ms, 4000, 0, 10ms));
+  EXPECT_NEAR(r.state.base_p10_s, 1e-3 * std::pow(Controller::kBaseDriftPerSecond, 60), 1e-6);
+}
+
+TEST(ControllerTest, P90WindowsMayDecreaseButNeverMoveUp) {
+  ControlLoop r;
+  r.Step(Window(100ms, 4000, 0, 1ms));
+  EXPECT_EQ(r.Step(Window(100ms, Controller::kMinSamplesP99 - 1, 100)), 40);
+  EXPECT_EQ(r.last.action, ControllerAction::kHold);
 }
 
 TEST(ControllerTest, TooFewSamplesHold) {
@@ -137,26 +166,27 @@ TEST(ControllerTest, DropsAloneDecrease) {
 TEST(ControllerTest, InfeasibleObjectiveHoldsAtTheKneeInsteadOfCollapsing) {
   ControlLoop r;
   // The backend's own latency is 400 ms at any concurrency; throughput follows the limit.
-  WindowStats w = Window(400ms, 400);
-  w.mean = 300ms;
+  WindowStats w = Window(400ms, 400, 100, 50ms);
   EXPECT_EQ(r.Step(w), 20);  // looks like queueing at first: halve
-  w.samples = 200;           // half the concurrency, half the throughput, same latency
-  const double limit = r.Step(w);
+  w.samples = 200;           // half the concurrency, half the throughput, same p10 and p99
+  EXPECT_EQ(r.Step(w), 40);  // the decrease bought nothing: taken back
   EXPECT_EQ(r.last.action, ControllerAction::kSetToKnee);
   EXPECT_TRUE(r.state.slo_infeasible);
   EXPECT_TRUE(r.last.infeasible_changed);
-  // Knee: best recent throughput (400/s, decayed once) × 0.3 s.
-  EXPECT_NEAR(limit, 400 * Controller::kPeakDecay * 0.3, 1e-6);
+  EXPECT_EQ(r.state.base_p10_s, 0.05) << "the backend's own p10 is the new baseline";
+  w.samples = 400;
+  w.limited = 0;
   for (int i = 0; i < 20; ++i) {
-    w.samples = 400;
-    EXPECT_GT(r.Step(w), 100.0) << "holds near the knee, never collapses to min_limit";
+    EXPECT_EQ(r.Step(w), 40.0) << "the latency is above the objective, yet no collapse";
     EXPECT_EQ(r.last.action, ControllerAction::kHoldInfeasible);
   }
-  r.Step(Window(100ms, 400));  // the backend is fast again; the smoothed p99 follows
-  EXPECT_TRUE(r.state.slo_infeasible);
-  r.Step(Window(100ms, 400));
+  // Latency far above what the backend showed at detection is queueing again: it still counts.
+  w.p99 = 1200ms;
+  for (int i = 0; i < 3; ++i) r.Step(w);
+  EXPECT_LT(r.state.limit, 40.0);
+  EXPECT_EQ(r.last.action, ControllerAction::kDecrease);
+  for (int i = 0; i < 5; ++i) r.Step(Window(100ms, 400, 0, 50ms));  // fast again; EWMA follows
   EXPECT_FALSE(r.state.slo_infeasible);
-  EXPECT_TRUE(r.last.infeasible_changed);
 }
 
 TEST(ControllerTest, ModeMachineWindsDownWithDwellTimes) {
