@@ -51,6 +51,12 @@ bool Authorized(std::string_view authorization, std::string_view token) {
   return ConstantTimeEquals(credential, token) && well_formed;
 }
 
+AdminResponse Json(std::string body) {
+  AdminResponse response = Text(200, std::move(body));
+  response.content_type = "application/json";
+  return response;
+}
+
 AdminResponse Route(std::string_view path, const AdminHandlers& handlers) {
   if (path == "/metrics") {
     AdminResponse response = Text(200, handlers.metrics_text());
@@ -59,11 +65,8 @@ AdminResponse Route(std::string_view path, const AdminHandlers& handlers) {
   }
   if (path == "/healthz") return Text(200, "ok");
   if (path == "/readyz") return handlers.is_ready() ? Text(200, "ready") : Text(503, "draining");
-  if (path == "/config") {
-    AdminResponse response = Text(200, handlers.config_json());
-    response.content_type = "application/json";
-    return response;
-  }
+  if (path == "/config") return Json(handlers.config_json());
+  if (path == "/controller") return Json(handlers.controller_json ? handlers.controller_json() : "{}");
   return Text(404, "not found");
 }
 

@@ -215,12 +215,13 @@ tcp::endpoint ResolveEndpoint(const tcp::acceptor::executor_type& executor,
 AdminServer::AdminServer(asio::io_context& io, AdminOptions options,
                          std::shared_ptr<prometheus::Registry> registry,
                          std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
-                         std::function<std::string()> config_json) {
+                         std::function<std::string()> config_json,
+                         std::function<std::string()> controller_json) {
   // A logger with no sinks discards everything, which keeps every log call unconditional.
   if (!logger) logger = std::make_shared<spdlog::logger>("sluice.admin");
   AdminHandlers handlers{
       [registry = std::move(registry)] { return observability::RenderMetrics(*registry); },
-      std::move(is_ready), std::move(config_json)};
+      std::move(is_ready), std::move(config_json), std::move(controller_json)};
   state_ = std::make_shared<AdminServerState>(io, std::move(options), std::move(logger),
                                               std::move(handlers));
 }

@@ -41,7 +41,8 @@ class AdminServer {
   AdminServer(boost::asio::io_context& io, AdminOptions options,
               std::shared_ptr<prometheus::Registry> registry,
               std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
-              std::function<std::string()> config_json);
+              std::function<std::string()> config_json,
+              std::function<std::string()> controller_json = nullptr);
   // Calls Stop(), so destroying the server releases its port.
   ~AdminServer();
 

@@ -26,11 +26,25 @@ uint32_t DefaultClass(const config::Config& cfg) {
   return from == 0 ? 0 : from - 1;
 }
 
+// An enforcing controller gates the cluster (from its initial limit on) even without a static
+// concurrency_limit, which config validation forbids alongside it.
+config::ClusterConfig GateConfig(const config::ClusterConfig& c) {
+  config::ClusterConfig gate = c;
+  if (c.controller.enabled && c.controller.mode == config::PolicyMode::kEnforce) {
+    gate.concurrency_limit = c.controller.initial_limit;
+  }
+  return gate;
+}
+
 }  // namespace
 
 AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
-                                     observability::AdmissionMetrics& metrics)
-    : metrics_(metrics), class_names_(ClassNames(cfg)) {
+                                     observability::AdmissionMetrics& metrics,
+                                     std::size_t workers, std::shared_ptr<spdlog::logger> log)
+    : metrics_(metrics),
+      class_names_(ClassNames(cfg)),
+      // No logger (tests, benchmarks): one without sinks discards the transition lines.
+      controls_(metrics, log ? std::move(log) : std::make_shared<spdlog::logger>("sluice")) {
   const bool has_tenants = !cfg.tenants.empty() || !cfg.identity.sources.empty();
   if (has_tenants)
     tenants_ = std::make_unique<admission::TenantRegistry>(cfg.tenants, cfg.identity);
@@ -41,10 +55,13 @@ AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
   for (const auto& c : cfg.classes) {
     if (c.weight > 0) class_weights.push_back(c.weight);
   }
+  const auto now = std::chrono::steady_clock::now();
   for (const auto& c : cfg.clusters) {
-    clusters_.emplace(c.name, std::make_unique<admission::ClusterAdmission>(
-                                  c, static_cast<uint32_t>(class_names_.size()),
-                                  SheddableFrom(cfg), weights, class_weights));
+    auto gate = std::make_unique<admission::ClusterAdmission>(
+        GateConfig(c), static_cast<uint32_t>(class_names_.size()), SheddableFrom(cfg), weights,
+        class_weights);
+    controls_.Add(c, *gate, workers, now);
+    clusters_.emplace(c.name, std::move(gate));
   }
 }
 
@@ -64,7 +81,10 @@ proxy::AdmissionRuntime AdmissionRegistry::Runtime(const config::Config& cfg) {
 void AdmissionRegistry::RefreshGauges() {
   for (auto& [name, cluster] : clusters_) {
     if (!cluster->gated()) continue;
-    metrics_.ConcurrencyLimit(name).Set(cluster->limit().Get());
+    // A controlled cluster's limit gauge shows the controller's limit (ClusterControls).
+    if (controls_.Recorder(name) == nullptr) {
+      metrics_.ConcurrencyLimit(name).Set(cluster->limit().Get());
+    }
     metrics_.Shedding(name).Set(cluster->queue().shedding() ? 1 : 0);
     for (uint32_t c = 0; c < class_names_.size(); ++c) {
       metrics_.QueueDepth(name, class_names_[c])

@@ -12,6 +12,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// How often the control thread lets the cluster controllers close their windows: windows close
+// on sample counts, so this bounds how late one is seen, not how long it is.
+constexpr auto kControllerTick = std::chrono::milliseconds(10);
 // How often the control thread looks at the open-connection count while draining.
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
 
@@ -37,7 +40,8 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<s
       admission_metrics_(*registry_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
       drain_timer_(control_),
-      gauge_timer_(control_) {}
+      gauge_timer_(control_),
+      controller_timer_(control_) {}
 
 Gateway::~Gateway() {
   if (admin_) admin_->Stop();
@@ -67,7 +71,8 @@ void Gateway::Start() {
     clusters_.emplace(c.name, std::make_unique<upstream::Cluster>(c, executors));
   }
   handler_ = std::make_unique<proxy::GatewayHandler>(workers_->size(), *access_log_, log_);
-  admission_ = std::make_unique<AdmissionRegistry>(*config_, admission_metrics_);
+  admission_ =
+      std::make_unique<AdmissionRegistry>(*config_, admission_metrics_, workers_->size(), log_);
   handler_->Publish(BuildSnapshot(config_, 1, clusters_, metrics_, *admission_));
   for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
     BuildListener(config_->listeners[i], i);
@@ -75,7 +80,8 @@ void Gateway::Start() {
   AdminOptions admin{config_->admin.listen.host, config_->admin.listen.port, config_->admin.token};
   admin_ = std::make_unique<AdminServer>(
       control_, admin, registry_, log_, [this] { return !draining_.load(); },
-      [cfg = config_] { return ConfigToJson(*cfg); });
+      [cfg = config_] { return ConfigToJson(*cfg); },
+      [this] { return admission_->controls().Json(); });
   admin_->Start();
 }
 
@@ -127,6 +133,7 @@ int Gateway::Run() {
   for (auto& l : listeners_) l->listener->Start();
   WaitForSignal();
   RefreshGaugesPeriodically();
+  TickControllersPeriodically();
   control_.run();
   return exit_code_;
 }
@@ -145,6 +152,14 @@ void Gateway::WaitForSignal() {
       log_->warn("SIGHUP: configuration reload is not available in this version; ignored");
     }
     WaitForSignal();
+  });
+}
+
+void Gateway::TickControllersPeriodically() {
+  admission_->controls().Tick(std::chrono::steady_clock::now());
+  controller_timer_.expires_after(kControllerTick);
+  controller_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) TickControllersPeriodically();
   });
 }
 
@@ -196,6 +211,7 @@ void Gateway::StopNow() {
   signals_.cancel();
   drain_timer_.cancel();
   gauge_timer_.cancel();
+  controller_timer_.cancel();
   if (admin_) admin_->Stop();
   for (auto& l : listeners_) l->listener->Close();
   workers_->Stop();

@@ -67,6 +67,7 @@ class Gateway {
   void CheckDrained();
   void StopNow();
   void RefreshGaugesPeriodically();
+  void TickControllersPeriodically();
 
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<spdlog::logger> log_;
@@ -86,6 +87,7 @@ class Gateway {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;
   boost::asio::steady_timer gauge_timer_;
+  boost::asio::steady_timer controller_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> draining_{false};

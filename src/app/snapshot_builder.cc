@@ -16,6 +16,8 @@ std::shared_ptr<const proxy::RuntimeSnapshot> BuildSnapshot(
     rt.cluster = clusters.at(route.cluster).get();
     rt.cluster_stats = &metrics.Cluster(route.cluster);
     rt.admission = admission.Cluster(route.cluster);
+    rt.recorder = admission.controls().Recorder(route.cluster);
+    rt.shadow_limit = admission.controls().ShadowLimit(route.cluster);
     for (const auto& listener : config->listeners) {
       rt.stats.push_back(&metrics.Route(listener.name, route.name));
     }

@@ -4,6 +4,15 @@
 
 namespace sluice::observability {
 
+namespace {
+
+prometheus::Family<prometheus::Gauge>& Gauge(prometheus::Registry& registry, const char* name,
+                                             const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+
+}  // namespace
+
 AdmissionMetrics::AdmissionMetrics(prometheus::Registry& registry)
     : decisions_(prometheus::BuildCounter()
                      .Name("sluice_admission_decisions_total")
@@ -20,7 +29,19 @@ AdmissionMetrics::AdmissionMetrics(prometheus::Registry& registry)
       shedding_(prometheus::BuildGauge()
                     .Name("sluice_shedding")
                     .Help("1 while a cluster's queue is above its high watermark (hysteresis).")
-                    .Register(registry)) {
+                    .Register(registry)),
+      controller_mode_(Gauge(registry, "sluice_controller_mode",
+                             "A cluster controller's mode: 0 normal, 1 overload, 2 recovery.")),
+      controller_p99_(Gauge(registry, "sluice_controller_p99_seconds",
+                            "The smoothed upstream p99 latency a cluster controller acts on.")),
+      controller_setpoint_(Gauge(registry, "sluice_controller_setpoint_seconds",
+                                 "The upstream p99 a cluster controller aims at.")),
+      controller_throughput_(Gauge(registry, "sluice_controller_throughput",
+                                   "Upstream goodput (non-drop completions per second) in a "
+                                   "cluster controller's last window.")),
+      controller_slo_infeasible_(Gauge(registry, "sluice_controller_slo_infeasible",
+                                       "1 while a cluster's backend is slower than its objective "
+                                       "at any concurrency (the limit holds at the knee).")) {
   queue_wait_ = &prometheus::BuildHistogram()
                      .Name("sluice_queue_wait_seconds")
                      .Help("Time admitted requests spent in an admission queue.")
@@ -51,6 +72,26 @@ prometheus::Gauge& AdmissionMetrics::ConcurrencyLimit(const std::string& cluster
 
 prometheus::Gauge& AdmissionMetrics::Shedding(const std::string& cluster) {
   return shedding_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::ControllerMode(const std::string& cluster) {
+  return controller_mode_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::ControllerP99(const std::string& cluster) {
+  return controller_p99_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::ControllerSetpoint(const std::string& cluster) {
+  return controller_setpoint_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::ControllerThroughput(const std::string& cluster) {
+  return controller_throughput_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::ControllerSloInfeasible(const std::string& cluster) {
+  return controller_slo_infeasible_.Add({{"cluster", cluster}});
 }
 
 }  // namespace sluice::observability

@@ -26,12 +26,23 @@ class AdmissionMetrics {
   prometheus::Gauge& QueueDepth(const std::string& cluster, const std::string& klass);
   prometheus::Gauge& ConcurrencyLimit(const std::string& cluster);
   prometheus::Gauge& Shedding(const std::string& cluster);
+  // The feedback controller (issue 4), per cluster.
+  prometheus::Gauge& ControllerMode(const std::string& cluster);  // 0 normal, 1 overload, 2 recovery
+  prometheus::Gauge& ControllerP99(const std::string& cluster);   // smoothed upstream p99, s
+  prometheus::Gauge& ControllerSetpoint(const std::string& cluster);
+  prometheus::Gauge& ControllerThroughput(const std::string& cluster);  // goodput, per second
+  prometheus::Gauge& ControllerSloInfeasible(const std::string& cluster);
 
  private:
   prometheus::Family<prometheus::Counter>& decisions_;
   prometheus::Family<prometheus::Gauge>& queue_depth_;
   prometheus::Family<prometheus::Gauge>& concurrency_limit_;
   prometheus::Family<prometheus::Gauge>& shedding_;
+  prometheus::Family<prometheus::Gauge>& controller_mode_;
+  prometheus::Family<prometheus::Gauge>& controller_p99_;
+  prometheus::Family<prometheus::Gauge>& controller_setpoint_;
+  prometheus::Family<prometheus::Gauge>& controller_throughput_;
+  prometheus::Family<prometheus::Gauge>& controller_slo_infeasible_;
   prometheus::Histogram* queue_wait_;
 };
 

@@ -152,6 +152,8 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
     Count(decision_, decision_ == "admitted" ? "" : "tenant_rate");
     co_return std::nullopt;
   }
+  // The limit, not demand, held this request back: the controller needs to know.
+  if (route_.recorder != nullptr) route_.recorder->NoteLimited(exchange_.connection().worker);
   const auto ex = co_await asio::this_coro::executor;
   auto wait = std::make_shared<QueueWait>(ex);
   const auto enqueued = Clock::now();

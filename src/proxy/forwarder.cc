@@ -100,8 +100,16 @@ asio::awaitable<void> Forwarder::Forward() {
   } inflight{*stats.inflight};
 
   for (int attempt = 0;; ++attempt) {
+    // The controller's sample: dispatch → response head. Left without Complete() (a client
+    // that went away, a local reply) it counts nothing.
+    std::optional<control::InflightEntry> sample;
+    if (route_->recorder != nullptr) {
+      NoteShadowLimited(conn.worker);
+      sample.emplace(*route_->recorder, conn.worker, Clock::now());
+    }
     auto acquired = co_await pool.Acquire(/*fresh=*/attempt > 0);
     if (acquired.error != UpstreamError::kNone) {
+      CompleteSample(sample, acquired.error);
       co_await UpstreamFailure(acquired.error);
       co_return;
     }
@@ -123,9 +131,14 @@ asio::awaitable<void> Forwarder::Forward() {
       // A pooled connection the backend already closed fails before any byte comes back;
       // that says nothing about the request, so it is sent once more on a new connection.
       const bool stale = lease->reused && ux.nothing_received() && !has_body && attempt == 0;
-      if (stale) continue;
+      if (stale) continue;  // says nothing about the backend: no sample
+      CompleteSample(sample, error);
       co_await UpstreamFailure(error);
       co_return;
+    }
+    if (sample) {
+      const int status = ux.response().result_int();
+      sample->Complete(Clock::now(), /*drop=*/status >= 500 || status == 429);
     }
     upstream_seconds_ = core::ToSeconds(Clock::now() - dispatched);
     stats.upstream_latency->Observe(upstream_seconds_);
@@ -225,6 +238,22 @@ asio::awaitable<void> Forwarder::Reply(Status status, std::string_view reason,
     co_return;
   }
   if (!head) bytes_out_ = text.size() + 1;  // SendLocalReply ends the body with a newline
+}
+
+void Forwarder::CompleteSample(std::optional<control::InflightEntry>& sample,
+                               UpstreamError error) {
+  // Resets, timeouts and refused connections are the backend's drops; running out of pooled
+  // connections is sluice's own limit and tells the controller nothing.
+  if (sample && upstream::CountsAsUpstreamError(error)) sample->Complete(Clock::now(), true);
+}
+
+// A shadow controller gates nothing, so "the limit held this request back" is judged against
+// the limit it computed: was the cluster already at it when this request was dispatched?
+void Forwarder::NoteShadowLimited(std::size_t worker) {
+  if (route_->shadow_limit == nullptr) return;
+  if (route_->cluster_stats->inflight->Value() > route_->shadow_limit->Get()) {
+    route_->recorder->NoteLimited(worker);
+  }
 }
 
 void Forwarder::ClientGone() {

@@ -8,8 +8,10 @@
 #include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 
+#include "control/cluster_recorder.h"
 #include "http/server_exchange.h"
 #include "proxy/admission_step.h"
 #include "proxy/gateway_handler.h"
@@ -38,6 +40,8 @@ class Forwarder {
                                      std::string_view text);
   boost::asio::awaitable<void> Reject(Rejection rejection);
   void ClientGone();
+  void CompleteSample(std::optional<control::InflightEntry>& sample, upstream::UpstreamError error);
+  void NoteShadowLimited(std::size_t worker);
 
   GatewayHandler& gateway_;
   http::ServerExchange& exchange_;

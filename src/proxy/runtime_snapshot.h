@@ -15,6 +15,8 @@
 #include "admission/cluster_admission.h"
 #include "admission/tenant_registry.h"
 #include "config/schema/config.h"
+#include "control/cluster_recorder.h"
+#include "control/concurrency_limit.h"
 #include "observability/admission_metrics.h"
 #include "observability/gateway_metrics.h"
 #include "proxy/router.h"
@@ -38,6 +40,8 @@ struct AdmissionRuntime {
 struct RouteRuntime {
   const config::RouteConfig* config = nullptr;
   admission::ClusterAdmission* admission = nullptr;  // the route's cluster gate and queue
+  control::ClusterRecorder* recorder = nullptr;      // its controller's samples; nullptr: none
+  const control::ConcurrencyLimit* shadow_limit = nullptr;  // a shadow controller's limit
   bool has_class = false;                            // the route sets its priority class
   uint32_t class_index = 0;
   upstream::Cluster* cluster = nullptr;  // owned by the cluster registry, outlives snapshots

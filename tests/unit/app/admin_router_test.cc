@@ -55,6 +55,16 @@ TEST_F(AdminRouterTest, ConfigIsJson) {
   EXPECT_EQ(response.body, R"({"workers":2})");
 }
 
+TEST_F(AdminRouterTest, ControllerIsJsonAndEmptyWithoutControllers) {
+  EXPECT_EQ(Handle("GET", "/controller").body, "{}");
+  handlers_.controller_json = [] { return std::string(R"({"api":{"limit":12}})"); };
+  const auto response = Handle("GET", "/controller");
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, R"({"api":{"limit":12}})");
+  EXPECT_EQ(Handle("GET", "/controller", "", "secret").status, 401u) << "capacity is not public";
+}
+
 TEST_F(AdminRouterTest, QueryStringIsIgnored) {
   EXPECT_EQ(Handle("GET", "/healthz?verbose=1").status, 200u);
 }

@@ -1,0 +1,132 @@
+#include "app/cluster_controls.h"
+
+#include <fmt/format.h>
+
+#include "observability/json_text.h"
+
+namespace sluice::app {
+
+namespace {
+
+control::ControllerParams ParamsOf(const config::ControllerConfig& c) {
+  control::ControllerParams p;
+  p.slo_p99 = c.slo_p99;
+  p.setpoint_ratio = c.setpoint_ratio;
+  p.min_limit = c.min_limit;
+  p.max_limit = c.max_limit;
+  p.initial_limit = c.initial_limit;
+  return p;
+}
+
+std::string Quote(std::string_view s) {
+  std::string out;
+  observability::AppendJsonString(out, s);
+  return out;
+}
+
+}  // namespace
+
+struct ClusterControls::Entry {
+  Entry(std::string cluster_name, const control::ControllerParams& params, bool enforce,
+        control::ConcurrencyLimit& gate_limit, std::size_t workers, core::TimePoint now)
+      : name(std::move(cluster_name)),
+        recorder(workers, now),
+        shadow_limit(static_cast<uint32_t>(params.initial_limit)),
+        controller(params, enforce, enforce ? gate_limit : shadow_limit, recorder, now) {}
+
+  std::string name;
+  control::ClusterRecorder recorder;
+  control::ConcurrencyLimit shadow_limit;
+  control::ClusterController controller;
+};
+
+ClusterControls::ClusterControls(observability::AdmissionMetrics& metrics,
+                                 std::shared_ptr<spdlog::logger> log)
+    : metrics_(metrics), log_(std::move(log)) {}
+
+ClusterControls::~ClusterControls() = default;
+
+void ClusterControls::Add(const config::ClusterConfig& cluster, admission::ClusterAdmission& gate,
+                          std::size_t workers, core::TimePoint now) {
+  if (!cluster.controller.enabled) return;
+  const bool enforce = cluster.controller.mode == config::PolicyMode::kEnforce;
+  auto entry = std::make_unique<Entry>(cluster.name, ParamsOf(cluster.controller), enforce,
+                                       gate.limit(), workers, now);
+  Publish(*entry);
+  entries_.emplace(cluster.name, std::move(entry));
+}
+
+control::ClusterRecorder* ClusterControls::Recorder(const std::string& cluster) {
+  auto it = entries_.find(cluster);
+  return it == entries_.end() ? nullptr : &it->second->recorder;
+}
+
+const control::ConcurrencyLimit* ClusterControls::ShadowLimit(const std::string& cluster) {
+  auto it = entries_.find(cluster);
+  if (it == entries_.end() || it->second->controller.enforcing()) return nullptr;
+  return &it->second->shadow_limit;
+}
+
+void ClusterControls::Tick(core::TimePoint now) {
+  for (auto& [name, entry] : entries_) {
+    const auto before = entry->controller.state();
+    const auto step = entry->controller.Tick(now);
+    if (!step) continue;
+    if (!entry->controller.enforcing()) entry->shadow_limit.Set(entry->controller.computed_limit());
+    Publish(*entry);
+    if (step->decision.mode_changed || step->decision.infeasible_changed) {
+      LogTransition(*entry, *step, before);
+    }
+  }
+}
+
+void ClusterControls::Publish(Entry& entry) {
+  const auto& c = entry.controller;
+  const auto& state = c.state();
+  const auto& w = c.last_window();
+  metrics_.ConcurrencyLimit(entry.name).Set(c.computed_limit());
+  metrics_.ControllerMode(entry.name).Set(static_cast<double>(state.mode));
+  metrics_.ControllerP99(entry.name).Set(state.smoothed_s);
+  metrics_.ControllerSetpoint(entry.name).Set(c.params().setpoint_seconds());
+  metrics_.ControllerThroughput(entry.name).Set(w.throughput());
+  metrics_.ControllerSloInfeasible(entry.name).Set(state.slo_infeasible ? 1 : 0);
+}
+
+void ClusterControls::LogTransition(const Entry& entry, const control::ControllerStep& step,
+                                    const control::ControllerState& before) const {
+  const auto& w = entry.controller.last_window();
+  log_->info(
+      "controller {}: mode {} -> {}, slo_infeasible {} -> {}, limit {:.1f} -> {:.1f} ({}); "
+      "window {:.0f} ms, {} samples, {} drops, {} limited, p99 {:.1f} ms (smoothed {:.1f}, "
+      "setpoint {:.1f}), p10 {:.2f} ms, throughput {:.0f}/s",
+      entry.name, control::ModeName(before.mode), control::ModeName(step.state.mode),
+      before.slo_infeasible, step.state.slo_infeasible, before.limit, step.state.limit,
+      control::ActionName(step.decision.action), core::ToSeconds(w.duration) * 1e3, w.samples,
+      w.drops, w.limited, step.decision.signal_s * 1e3, step.state.smoothed_s * 1e3,
+      entry.controller.params().setpoint_seconds() * 1e3, core::ToSeconds(w.p10) * 1e3,
+      w.throughput());
+}
+
+std::string ClusterControls::Json() const {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [name, entry] : entries_) {
+    const auto& c = entry->controller;
+    const auto& s = c.state();
+    const auto& w = c.last_window();
+    out += fmt::format(
+        R"({}{}:{{"mode":"{}","enforce":{},"limit":{},"limit_exact":{:.3f},"slo_p99_seconds":{},)"
+        R"("setpoint_seconds":{},"p99_smoothed_seconds":{},"slo_infeasible":{},"starting":{},)"
+        R"("base_p10_seconds":{},"last_window":{{"seconds":{},"samples":{},"drops":{},)"
+        R"("limited":{},"p99_seconds":{},"p10_seconds":{},"throughput":{}}}}})",
+        first ? "" : ",", Quote(name), control::ModeName(s.mode), c.enforcing(),
+        c.computed_limit(), s.limit, core::ToSeconds(c.params().slo_p99),
+        c.params().setpoint_seconds(), s.smoothed_s, s.slo_infeasible, s.starting, s.base_p10_s,
+        core::ToSeconds(w.duration), w.samples, w.drops, w.limited, core::ToSeconds(w.p99),
+        core::ToSeconds(w.p10), w.throughput());
+    first = false;
+  }
+  return out + "}";
+}
+
+}  // namespace sluice::app

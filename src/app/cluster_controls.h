@@ -1,0 +1,55 @@
+#pragma once
+// The adaptive concurrency limit of every cluster with a `controller:` block (DESIGN §5,
+// issue 4): per cluster a ClusterRecorder that the workers feed and a ClusterController that the
+// control thread ticks. Enforce mode writes the cluster gate's limit; shadow mode computes into a
+// limit of its own that only the metrics, the log and /controller show.
+//
+// Thread-safety: Tick, Json and the gauges belong to the control thread; recorders are fed by
+// workers (see ClusterRecorder); the limits are atomics any thread may read.
+#include <map>
+#include <memory>
+#include <spdlog/logger.h>
+#include <string>
+
+#include "admission/cluster_admission.h"
+#include "config/schema/config.h"
+#include "control/cluster_controller.h"
+#include "control/cluster_recorder.h"
+#include "observability/admission_metrics.h"
+
+namespace sluice::app {
+
+class ClusterControls {
+ public:
+  ClusterControls(observability::AdmissionMetrics& metrics, std::shared_ptr<spdlog::logger> log);
+  ~ClusterControls();
+  ClusterControls(const ClusterControls&) = delete;
+  ClusterControls& operator=(const ClusterControls&) = delete;
+
+  // `gate`: the cluster's admission, whose limit an enforcing controller sets.
+  void Add(const config::ClusterConfig& cluster, admission::ClusterAdmission& gate,
+           std::size_t workers, core::TimePoint now);
+
+  // nullptr when the cluster has no controller.
+  [[nodiscard]] control::ClusterRecorder* Recorder(const std::string& cluster);
+  // The computed limit of a shadow controller (nullptr when none, or when enforcing).
+  [[nodiscard]] const control::ConcurrencyLimit* ShadowLimit(const std::string& cluster);
+
+  // Control thread, every few milliseconds: closes due windows, updates limits and gauges, and
+  // logs each mode or feasibility transition once, with the inputs that caused it.
+  void Tick(core::TimePoint now);
+  // Each controlled cluster's state for the admin listener's /controller, as a JSON object.
+  [[nodiscard]] std::string Json() const;
+
+ private:
+  struct Entry;
+  void Publish(Entry& entry);
+  void LogTransition(const Entry& entry, const control::ControllerStep& step,
+                     const control::ControllerState& before) const;
+
+  observability::AdmissionMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::map<std::string, std::unique_ptr<Entry>> entries_;
+};
+
+}  // namespace sluice::app
