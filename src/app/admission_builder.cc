@@ -60,7 +60,7 @@ AdmissionRegistry::AdmissionRegistry(const config::Config& cfg,
     auto gate = std::make_unique<admission::ClusterAdmission>(
         GateConfig(c), static_cast<uint32_t>(class_names_.size()), SheddableFrom(cfg), weights,
         class_weights);
-    controls_.Add(c, *gate, workers, now);
+    controls_.Add(c, cfg, *gate, workers, now);
     clusters_.emplace(c.name, std::move(gate));
   }
 }

@@ -18,6 +18,24 @@ control::ControllerParams ParamsOf(const config::ControllerConfig& c) {
   return p;
 }
 
+// One share slot per configured tenant, then one for every dynamic tenant together.
+std::vector<admission::TenantShareConfig> ShareSlots(const config::Config& cfg) {
+  std::vector<admission::TenantShareConfig> slots;
+  for (const auto& t : cfg.tenants) {
+    slots.push_back({static_cast<double>(std::max<uint32_t>(t.weight, 1)), t.rate.per_second,
+                     t.rate.burst});
+  }
+  slots.push_back({1.0, 0.0, cfg.identity.dynamic_rate.burst});
+  return slots;
+}
+
+std::vector<std::string> ShareNames(const config::Config& cfg) {
+  std::vector<std::string> names;
+  for (const auto& t : cfg.tenants) names.push_back(t.name);
+  names.emplace_back("other");
+  return names;
+}
+
 std::string Quote(std::string_view s) {
   std::string out;
   observability::AppendJsonString(out, s);
@@ -38,6 +56,8 @@ struct ClusterControls::Entry {
   control::ClusterRecorder recorder;
   control::ConcurrencyLimit shadow_limit;
   control::ClusterController controller;
+  std::unique_ptr<admission::TenantShares> shares;  // enforcing with tenants only
+  std::vector<std::string> share_names;             // metric label per share slot
 };
 
 ClusterControls::ClusterControls(observability::AdmissionMetrics& metrics,
@@ -46,12 +66,18 @@ ClusterControls::ClusterControls(observability::AdmissionMetrics& metrics,
 
 ClusterControls::~ClusterControls() = default;
 
-void ClusterControls::Add(const config::ClusterConfig& cluster, admission::ClusterAdmission& gate,
-                          std::size_t workers, core::TimePoint now) {
+void ClusterControls::Add(const config::ClusterConfig& cluster, const config::Config& config,
+                          admission::ClusterAdmission& gate, std::size_t workers,
+                          core::TimePoint now) {
   if (!cluster.controller.enabled) return;
   const bool enforce = cluster.controller.mode == config::PolicyMode::kEnforce;
   auto entry = std::make_unique<Entry>(cluster.name, ParamsOf(cluster.controller), enforce,
                                        gate.limit(), workers, now);
+  const bool has_tenants = !config.tenants.empty() || !config.identity.sources.empty();
+  if (enforce && has_tenants) {
+    entry->shares = std::make_unique<admission::TenantShares>(ShareSlots(config));
+    entry->share_names = ShareNames(config);
+  }
   Publish(*entry);
   entries_.emplace(cluster.name, std::move(entry));
 }
@@ -59,6 +85,11 @@ void ClusterControls::Add(const config::ClusterConfig& cluster, admission::Clust
 control::ClusterRecorder* ClusterControls::Recorder(const std::string& cluster) {
   auto it = entries_.find(cluster);
   return it == entries_.end() ? nullptr : &it->second->recorder;
+}
+
+admission::TenantShares* ClusterControls::Shares(const std::string& cluster) {
+  auto it = entries_.find(cluster);
+  return it == entries_.end() ? nullptr : it->second->shares.get();
 }
 
 const control::ConcurrencyLimit* ClusterControls::ShadowLimit(const std::string& cluster) {
@@ -73,11 +104,22 @@ void ClusterControls::Tick(core::TimePoint now) {
     const auto step = entry->controller.Tick(now);
     if (!step) continue;
     if (!entry->controller.enforcing()) entry->shadow_limit.Set(entry->controller.computed_limit());
+    UpdateShares(*entry);
     Publish(*entry);
     if (step->decision.mode_changed || step->decision.infeasible_changed) {
       LogTransition(*entry, *step, before);
     }
   }
+}
+
+// While the limit binds, the cluster sustains about limit / mean latency requests per second
+// (Little's law); that is what the tenants share.
+void ClusterControls::UpdateShares(Entry& entry) {
+  if (!entry.shares) return;
+  const auto& w = entry.controller.last_window();
+  const double mean = core::ToSeconds(w.mean);
+  const double sustainable = mean > 0 ? entry.controller.computed_limit() / mean : 0.0;
+  entry.shares->Update(w.limit_binding(), sustainable, w.duration);
 }
 
 void ClusterControls::Publish(Entry& entry) {
@@ -90,6 +132,10 @@ void ClusterControls::Publish(Entry& entry) {
   metrics_.ControllerSetpoint(entry.name).Set(c.params().setpoint_seconds());
   metrics_.ControllerThroughput(entry.name).Set(w.throughput());
   metrics_.ControllerSloInfeasible(entry.name).Set(state.slo_infeasible ? 1 : 0);
+  if (!entry.shares) return;
+  for (uint32_t i = 0; i < entry.shares->size(); ++i) {
+    metrics_.TenantRefillRate(entry.name, entry.share_names[i]).Set(entry.shares->rate(i));
+  }
 }
 
 void ClusterControls::LogTransition(const Entry& entry, const control::ControllerStep& step,

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "admission/cluster_admission.h"
+#include "admission/tenant_shares.h"
 #include "config/schema/config.h"
 #include "control/cluster_controller.h"
 #include "control/cluster_recorder.h"
@@ -26,14 +27,17 @@ class ClusterControls {
   ClusterControls(const ClusterControls&) = delete;
   ClusterControls& operator=(const ClusterControls&) = delete;
 
-  // `gate`: the cluster's admission, whose limit an enforcing controller sets.
-  void Add(const config::ClusterConfig& cluster, admission::ClusterAdmission& gate,
-           std::size_t workers, core::TimePoint now);
+  // `gate`: the cluster's admission, whose limit an enforcing controller sets. `tenants`: the
+  // configured tenants and the dynamic rate, for the shares of an enforcing controller.
+  void Add(const config::ClusterConfig& cluster, const config::Config& config,
+           admission::ClusterAdmission& gate, std::size_t workers, core::TimePoint now);
 
   // nullptr when the cluster has no controller.
   [[nodiscard]] control::ClusterRecorder* Recorder(const std::string& cluster);
   // The computed limit of a shadow controller (nullptr when none, or when enforcing).
   [[nodiscard]] const control::ConcurrencyLimit* ShadowLimit(const std::string& cluster);
+  // Tenants' shares while an enforcing controller's limit binds (nullptr: none).
+  [[nodiscard]] admission::TenantShares* Shares(const std::string& cluster);
 
   // Control thread, every few milliseconds: closes due windows, updates limits and gauges, and
   // logs each mode or feasibility transition once, with the inputs that caused it.
@@ -44,6 +48,7 @@ class ClusterControls {
  private:
   struct Entry;
   void Publish(Entry& entry);
+  void UpdateShares(Entry& entry);
   void LogTransition(const Entry& entry, const control::ControllerStep& step,
                      const control::ControllerState& before) const;
 

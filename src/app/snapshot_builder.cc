@@ -18,6 +18,7 @@ std::shared_ptr<const proxy::RuntimeSnapshot> BuildSnapshot(
     rt.admission = admission.Cluster(route.cluster);
     rt.recorder = admission.controls().Recorder(route.cluster);
     rt.shadow_limit = admission.controls().ShadowLimit(route.cluster);
+    rt.shares = admission.controls().Shares(route.cluster);
     for (const auto& listener : config->listeners) {
       rt.stats.push_back(&metrics.Route(listener.name, route.name));
     }

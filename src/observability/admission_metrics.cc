@@ -41,7 +41,10 @@ AdmissionMetrics::AdmissionMetrics(prometheus::Registry& registry)
                                    "cluster controller's last window.")),
       controller_slo_infeasible_(Gauge(registry, "sluice_controller_slo_infeasible",
                                        "1 while a cluster's backend is slower than its objective "
-                                       "at any concurrency (the limit holds at the knee).")) {
+                                       "at any concurrency (the limit holds at the knee).")),
+      tenant_refill_rate_(Gauge(registry, "sluice_tenant_refill_rate",
+                                "A tenant's refill rate on a cluster, per second: its fair share "
+                                "while the cluster's limit binds, else its configured rate.")) {
   queue_wait_ = &prometheus::BuildHistogram()
                      .Name("sluice_queue_wait_seconds")
                      .Help("Time admitted requests spent in an admission queue.")
@@ -92,6 +95,11 @@ prometheus::Gauge& AdmissionMetrics::ControllerThroughput(const std::string& clu
 
 prometheus::Gauge& AdmissionMetrics::ControllerSloInfeasible(const std::string& cluster) {
   return controller_slo_infeasible_.Add({{"cluster", cluster}});
+}
+
+prometheus::Gauge& AdmissionMetrics::TenantRefillRate(const std::string& cluster,
+                                                     const std::string& tenant) {
+  return tenant_refill_rate_.Add({{"cluster", cluster}, {"tenant", tenant}});
 }
 
 }  // namespace sluice::observability

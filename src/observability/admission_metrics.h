@@ -32,6 +32,9 @@ class AdmissionMetrics {
   prometheus::Gauge& ControllerSetpoint(const std::string& cluster);
   prometheus::Gauge& ControllerThroughput(const std::string& cluster);  // goodput, per second
   prometheus::Gauge& ControllerSloInfeasible(const std::string& cluster);
+  // A tenant's refill rate on a cluster: its share while the cluster's limit binds, else its
+  // configured rate (0: none). Tenant: a configured name or "other".
+  prometheus::Gauge& TenantRefillRate(const std::string& cluster, const std::string& tenant);
 
  private:
   prometheus::Family<prometheus::Counter>& decisions_;
@@ -43,6 +46,7 @@ class AdmissionMetrics {
   prometheus::Family<prometheus::Gauge>& controller_setpoint_;
   prometheus::Family<prometheus::Gauge>& controller_throughput_;
   prometheus::Family<prometheus::Gauge>& controller_slo_infeasible_;
+  prometheus::Family<prometheus::Gauge>& tenant_refill_rate_;
   prometheus::Histogram* queue_wait_;
 };
 

@@ -65,8 +65,11 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
   if (route_.admission == nullptr || !route_.admission->gated()) {
     // No tenant step and no gate: nothing was decided, so nothing is counted (and the
     // unadmitted path pays nothing for the metric).
-    if (adm.tenants != nullptr) Count(decision_, decision_ == "admitted" ? "" : "tenant_rate");
+    if (adm.tenants != nullptr) Count(decision_, shadow_reason_);
     co_return std::nullopt;
+  }
+  if (adm.tenants != nullptr) {
+    if (auto rejected = ChargeShare()) co_return rejected;
   }
   co_return co_await TakeSlot();
 }
@@ -137,19 +140,39 @@ std::optional<Rejection> AdmissionStep::ChargeTenant() {
   }
   if (tenant_.mode == config::PolicyMode::kShadow) {
     decision_ = "shadow_rejected";  // counted with its reason; the request goes on
+    shadow_reason_ = "tenant_rate";
     return std::nullopt;
   }
   decision_ = "rejected";
   class_name_ = adm.class_names[class_index_];
   Count(decision_, "tenant_rate");
-  return QuotaExceeded(decision, tenant_.policy.burst, refill);
+  return QuotaExceeded(decision, tenant_.policy.burst, refill, "tenant_rate");
+}
+
+// While the cluster's limit binds, the tenant may use only its fair share of what the cluster
+// sustains (admission::TenantShares); over it: 429 tenant_share.
+std::optional<Rejection> AdmissionStep::ChargeShare() {
+  auto* shares = route_.shares;
+  if (shares == nullptr || !tenant_) return std::nullopt;
+  const auto decision = shares->Admit(tenant_.index, Clock::now());
+  if (decision.allowed) return std::nullopt;
+  if (tenant_.mode == config::PolicyMode::kShadow) {
+    decision_ = "shadow_rejected";
+    shadow_reason_ = "tenant_share";
+    return std::nullopt;
+  }
+  decision_ = "rejected";
+  Count(decision_, "tenant_share");
+  const auto policy = shares->Policy(tenant_.index);
+  return QuotaExceeded(decision, policy.burst, admission::GcraBucket::RefillWindow(policy),
+                       "tenant_share");
 }
 
 asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
   auto* cluster = route_.admission;
   if (cluster->TryEnter()) {
     slot_ = SlotPermit(cluster);
-    Count(decision_, decision_ == "admitted" ? "" : "tenant_rate");
+    Count(decision_, shadow_reason_);
     co_return std::nullopt;
   }
   // The limit, not demand, held this request back: the controller needs to know.
@@ -219,20 +242,22 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
 }
 
 Rejection AdmissionStep::QuotaExceeded(const admission::GcraDecision& d, uint32_t burst,
-                                       std::chrono::nanoseconds refill) {
+                                       std::chrono::nanoseconds refill, std::string_view reason) {
   const auto& identity = *snapshot_.admission.identity;
   const auto seconds = admission::RetryAfterSeconds429(d.retry_after, identity.retry_after_jitter,
                                                        identity.retry_after_jitter_cap, rng_());
   Rejection r;
   r.status = http::Status::too_many_requests;
-  r.reason = "tenant_rate";
+  r.reason = reason;
   r.headers.set(http::Field::retry_after, std::to_string(seconds));
   r.headers.set("RateLimit-Policy",
                 admission::RateLimitPolicyHeader("tenant", burst, admission::CeilSeconds(refill)));
   r.headers.set("RateLimit", admission::RateLimitHeader("tenant", d.remaining,
                                                         admission::CeilSeconds(d.retry_after)));
+  const auto what = reason == "tenant_share" ? "tenant share of a saturated service reached"
+                                             : "tenant rate limit reached";
   r.body = ProblemJson(kQuotaType, "Request quota exceeded", 429,
-                       fmt::format("tenant rate limit reached; retry in {} s", seconds));
+                       fmt::format("{}; retry in {} s", what, seconds));
   return r;
 }
 

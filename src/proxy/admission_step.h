@@ -69,8 +69,9 @@ class AdmissionStep {
  private:
   std::optional<Rejection> ChargeTenant();
   boost::asio::awaitable<std::optional<Rejection>> TakeSlot();
+  std::optional<Rejection> ChargeShare();
   Rejection QuotaExceeded(const admission::GcraDecision& d, uint32_t burst,
-                          std::chrono::nanoseconds refill);
+                          std::chrono::nanoseconds refill, std::string_view reason);
   Rejection Overloaded(std::string_view reason);
   Rejection Unidentified();
   Rejection ClientGone();
@@ -88,6 +89,7 @@ class AdmissionStep {
   uint32_t class_index_ = 0;
   bool tenant_set_class_ = false;
   std::string_view decision_ = "admitted";
+  std::string_view shadow_reason_;  // why a shadow tenant would have been rejected
   double queue_wait_seconds_ = 0;
   http::Fields success_headers_;
   SlotPermit slot_;

@@ -14,6 +14,7 @@
 
 #include "admission/cluster_admission.h"
 #include "admission/tenant_registry.h"
+#include "admission/tenant_shares.h"
 #include "config/schema/config.h"
 #include "control/cluster_recorder.h"
 #include "control/concurrency_limit.h"
@@ -42,6 +43,7 @@ struct RouteRuntime {
   admission::ClusterAdmission* admission = nullptr;  // the route's cluster gate and queue
   control::ClusterRecorder* recorder = nullptr;      // its controller's samples; nullptr: none
   const control::ConcurrencyLimit* shadow_limit = nullptr;  // a shadow controller's limit
+  admission::TenantShares* shares = nullptr;  // tenants' shares while its limit binds
   bool has_class = false;                            // the route sets its priority class
   uint32_t class_index = 0;
   upstream::Cluster* cluster = nullptr;  // owned by the cluster registry, outlives snapshots

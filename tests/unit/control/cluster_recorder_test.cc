@@ -156,6 +156,7 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
   constexpr std::size_t kOutstanding = 16;  // in flight at once per worker
   ClusterRecorder recorder(kWorkers, kStart);
   std::atomic<std::size_t> workers_done{0};
+  std::atomic<uint64_t> closes{0};  // windows closed so far (control thread)
 
   const auto work = [&](std::size_t worker) {
     std::array<std::optional<InflightEntry>, kOutstanding> inflight;
@@ -172,6 +173,11 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
       }
       slot.emplace(recorder, worker, now);
       if (i % 7 == 0) recorder.NoteLimited(worker);
+      // Halfway, make sure a window closes while this worker is mid-stream (a fast worker
+      // could otherwise finish before the control thread's first close).
+      if (i == kRequestsPerWorker / 2) {
+        while (closes.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+      }
     }
     for (auto& slot : inflight) {
       if (slot.has_value()) slot->Complete(now + 1ms, false);
@@ -190,6 +196,7 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
     limited += stats.limited;
     drops_within_samples = drops_within_samples && stats.drops <= stats.samples;
     ++windows;
+    closes.store(windows, std::memory_order_release);
   };
   TimePoint now = kStart;
   while (workers_done.load(std::memory_order_acquire) < kWorkers) close(now += 1s);
