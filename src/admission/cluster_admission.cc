@@ -1,5 +1,7 @@
 #include "admission/cluster_admission.h"
 
+#include <algorithm>
+
 #include "admission/retry_after.h"
 
 namespace sluice::admission {
@@ -39,7 +41,10 @@ ClusterAdmission::ClusterAdmission(const config::ClusterConfig& cfg, uint32_t cl
       queue_(MakeQueueConfig(cfg, class_count, sheddable_from, std::move(tenant_weights),
                              std::move(class_weights))) {}
 
-bool ClusterAdmission::TryEnter() { return gate_.TryAcquire(limit_); }
+bool ClusterAdmission::TryEnter() {
+  window_arrivals_.fetch_add(1, std::memory_order_relaxed);
+  return gate_.TryAcquire(limit_);
+}
 
 EnqueueResult ClusterAdmission::Enqueue(Waiter waiter, core::TimePoint now) {
   const auto result = queue_.Enqueue(std::move(waiter), now);
@@ -79,11 +84,18 @@ void ClusterAdmission::CountCompletion(core::TimePoint now) {
   const auto count = window_completions_.exchange(0, std::memory_order_relaxed);
   const double rate = static_cast<double>(count) * 1e9 / static_cast<double>(elapsed);
   completion_rate_.store(rate, std::memory_order_relaxed);
+  const auto arrivals = window_arrivals_.exchange(0, std::memory_order_relaxed);
+  const auto rejections = window_rejections_.exchange(0, std::memory_order_relaxed);
+  shed_fraction_.store(arrivals > 0 ? std::min(1.0, static_cast<double>(rejections) /
+                                                        static_cast<double>(arrivals))
+                                    : 0.0,
+                       std::memory_order_relaxed);
   queue_.SetCompletionRate(rate);
 }
 
 int64_t ClusterAdmission::RetryAfterSeconds(double random01) const {
-  return RetryAfterSeconds503(queue_.depth(), low_watermark_, completion_rate(), random01);
+  return RetryAfterSeconds503(queue_.depth(), low_watermark_, completion_rate(), random01,
+                              shed_fraction_.load(std::memory_order_relaxed));
 }
 
 }  // namespace sluice::admission

@@ -30,8 +30,11 @@ class ClusterAdmission {
   [[nodiscard]] uint32_t inflight() const { return gate_.inflight(); }
   [[nodiscard]] FairQueue& queue() { return queue_; }
 
-  // Fast path: takes a slot if one is free right now.
+  // Fast path: takes a slot if one is free right now. Every gated request calls it once, so it
+  // also counts the arrivals the shed fraction is measured against.
   [[nodiscard]] bool TryEnter();
+  // A request was answered 503 (queue_full, queue_timeout, overload_shed).
+  void NoteRejected() { window_rejections_.fetch_add(1, std::memory_order_relaxed); }
   // Queues a waiter (after TryEnter failed). On kQueued, on_done fires exactly once, possibly
   // before this returns; kAdmitted means the waiter owns a slot.
   [[nodiscard]] EnqueueResult Enqueue(Waiter waiter, core::TimePoint now);
@@ -44,8 +47,9 @@ class ClusterAdmission {
   [[nodiscard]] double completion_rate() const {
     return completion_rate_.load(std::memory_order_relaxed);
   }
-  // 503 Retry-After: drain time to the low watermark at the measured completion rate,
-  // spread upward by ×[1, 1.5) with `random01`, clamped to [1 s, 60 s].
+  // 503 Retry-After: drain time to the low watermark at the measured completion rate plus the
+  // recovery the recent shed fraction implies, spread upward by ×[1, 1.5) with `random01`,
+  // clamped to [1 s, 60 s] (RetryAfterSeconds503).
   [[nodiscard]] int64_t RetryAfterSeconds(double random01) const;
 
  private:
@@ -63,6 +67,10 @@ class ClusterAdmission {
   std::atomic<uint64_t> window_completions_{0};
   std::atomic<int64_t> window_start_ns_{0};
   std::atomic<double> completion_rate_{0};
+  // Shed fraction over the same window: 503s / arrivals.
+  std::atomic<uint64_t> window_arrivals_{0};
+  std::atomic<uint64_t> window_rejections_{0};
+  std::atomic<double> shed_fraction_{0};
 };
 
 }  // namespace sluice::admission

@@ -54,14 +54,21 @@ int64_t RetryAfterSeconds429(core::Duration wait, double jitter_fraction, core::
 }
 
 int64_t RetryAfterSeconds503(std::size_t queue_depth, std::size_t low_watermark,
-                             double completion_rate_per_s, double random01) {
-  if (queue_depth <= low_watermark) return kRetryAfter503MinSeconds;
-  if (!(completion_rate_per_s > 0.0)) return kRetryAfter503MaxSeconds;
+                             double completion_rate_per_s, double random01, double shed_fraction) {
+  const double f = std::isnan(shed_fraction) ? 0.0 : std::clamp(shed_fraction, 0.0, 1.0);
+  if (queue_depth <= low_watermark && f <= 0.0) return kRetryAfter503MinSeconds;
+  if (f >= 1.0) return kRetryAfter503MaxSeconds;
+  double drain = 0.0;
+  if (queue_depth > low_watermark) {
+    if (!(completion_rate_per_s > 0.0)) return kRetryAfter503MaxSeconds;
+    drain = static_cast<double>(queue_depth - low_watermark) / completion_rate_per_s;
+  }
+  const double recovery = f / (1.0 - f);
   const double spread = 1.0 + 0.5 * std::clamp(std::isnan(random01) ? 0.0 : random01, 0.0, 1.0);
-  const double seconds =
-      static_cast<double>(queue_depth - low_watermark) / completion_rate_per_s * spread;
+  const double seconds = (drain + recovery) * spread;
   if (!(seconds < static_cast<double>(kRetryAfter503MaxSeconds))) return kRetryAfter503MaxSeconds;
-  return std::clamp(static_cast<int64_t>(std::ceil(seconds)), kRetryAfter503MinSeconds,
+  // A nanosecond of slack: 0.9 / 0.1 is 9.000000000000002 in doubles, and means 9 s.
+  return std::clamp(static_cast<int64_t>(std::ceil(seconds - 1e-9)), kRetryAfter503MinSeconds,
                     kRetryAfter503MaxSeconds);
 }
 

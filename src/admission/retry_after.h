@@ -28,15 +28,18 @@ inline constexpr int64_t kRetryAfter503MaxSeconds = 60;
                                            core::Duration jitter_cap, uint64_t random);
 
 // 503 (queue_full, queue_timeout, overload_shed). Expected time to drain the queue down to its
-// low watermark at the measured completion rate, spread upward by ×(1 + 0.5·random01) (so the
-// clients rejected in one instant come back over a 1×–1.5× window instead of in one herd), then
-// rounded up and clamped to [1 s, 60 s]:
-//   ⌈(depth − low)⁺ / rate · (1 + 0.5·random01)⌉ clamped to [1, 60]
-// Nothing to drain → 1 s whatever the rate. Something to drain but no completion measured
-// (rate ≤ 0 or NaN) → 60 s: the backend looks stalled, and the cap keeps the answer bounded.
-// random01 is clamped to [0, 1].
+// low watermark at the measured completion rate, plus the recovery time the shed fraction f
+// implies (f/(1−f) seconds: for every second of overload at that fraction, that many seconds of
+// capacity are owed to the clients sent away, DESIGN §4.6 and §5), spread upward by
+// ×(1 + 0.5·random01) (so the clients rejected in one instant come back over a 1×–1.5× window
+// instead of in one herd), then rounded up and clamped to [1 s, 60 s]:
+//   ⌈((depth − low)⁺ / rate + f/(1−f)) · (1 + 0.5·random01)⌉ clamped to [1, 60]
+// Nothing to drain and nothing shed → 1 s whatever the rate. Something to drain but no completion
+// measured (rate ≤ 0 or NaN) → 60 s: the backend looks stalled, and the cap keeps the answer
+// bounded. random01 and f are clamped to [0, 1].
 [[nodiscard]] int64_t RetryAfterSeconds503(std::size_t queue_depth, std::size_t low_watermark,
-                                           double completion_rate_per_s, double random01);
+                                           double completion_rate_per_s, double random01,
+                                           double shed_fraction = 0.0);
 
 // IETF httpapi RateLimit header fields, draft-ietf-httpapi-ratelimit-headers-10. The policy name
 // is a Structured Field string: `"` and `\` are escaped, bytes outside printable ASCII become '?'.

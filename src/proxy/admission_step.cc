@@ -263,6 +263,7 @@ Rejection AdmissionStep::QuotaExceeded(const admission::GcraDecision& d, uint32_
 
 Rejection AdmissionStep::Overloaded(std::string_view reason) {
   decision_ = "rejected";
+  route_.admission->NoteRejected();
   Count(decision_, reason);
   const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   const auto seconds = route_.admission->RetryAfterSeconds(random01);

@@ -100,5 +100,17 @@ TEST(RateLimitHeaderTest, NameIsAValidStructuredFieldString) {
   EXPECT_EQ(RateLimitHeader("x\ny\x80", 1, 1), "\"x?y?\";r=1;t=1");
 }
 
+TEST(RetryAfter503Test, TheShedFractionAddsTheRecoveryItImplies) {
+  // Nothing queued but half of the arrivals sent away: 1 s of recovery per second of overload.
+  EXPECT_EQ(RetryAfterSeconds503(0, 0, 50.0, 0.0, 0.5), 1);
+  EXPECT_EQ(RetryAfterSeconds503(0, 0, 50.0, 0.0, 0.9), 9);
+  // Drain 4 s + recovery 3 s (f = 0.75), spread ×1.5 at the top.
+  EXPECT_EQ(RetryAfterSeconds503(300, 100, 50.0, 0.0, 0.75), 7);
+  EXPECT_EQ(RetryAfterSeconds503(300, 100, 50.0, 1.0, 0.75), 11);
+  EXPECT_EQ(RetryAfterSeconds503(0, 0, 50.0, 0.0, 0.999), 60);  // clamped
+  EXPECT_EQ(RetryAfterSeconds503(0, 0, 50.0, 0.0, 1.0), 60);
+  EXPECT_EQ(RetryAfterSeconds503(0, 0, 50.0, 0.0, -3.0), 1);  // clamped to no shedding
+}
+
 }  // namespace
 }  // namespace sluice::admission
