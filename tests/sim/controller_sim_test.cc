@@ -1,7 +1,9 @@
 // The controller and admission against a model backend on simulated time (issue 4, "Tests").
-// Backend: 40 slots, mean service 12 ms → capacity ≈ 3333 req/s, p99 ≈ 55 ms when not queueing
-// (exponential). Objective: slo_p99 250 ms, setpoint 200 ms; the queue's max_wait (50 ms) is the
-// rest of the objective. Arrivals are open-loop Poisson. Every run is deterministic (fixed seeds).
+// Backend (sim/model_setup.h): 40 slots, mean service 12 ms → capacity ≈ 3333 req/s, p99 ≈ 55 ms
+// when not queueing (exponential). Objective: slo_p99 250 ms, setpoint 200 ms; the queue's
+// max_wait (50 ms) is the rest of the objective. Arrivals are open-loop Poisson. Every run is
+// deterministic (fixed seeds). The same scenarios against baseline algorithms:
+// controller_comparison_test.cc.
 //
 // What holds, for every seed: 3× overload keeps ≥ 95 % of capacity with the admitted p99 within
 // the objective (exponential and bimodal service), and the exponential limit's coefficient of
@@ -16,6 +18,7 @@
 #include <numeric>
 #include <string>
 
+#include "sim/model_setup.h"
 #include "sim/sim_gateway.h"
 
 namespace sluice::sim {
@@ -24,26 +27,6 @@ namespace {
 using namespace std::chrono_literals;
 using core::Duration;
 using core::TimePoint;
-
-constexpr int kSlots = 40;
-constexpr auto kMeanService = 12ms;
-constexpr double kCapacity = kSlots / 0.012;  // req/s
-constexpr auto kSlo = 250ms;
-
-SimConfig Config() {
-  SimConfig c;
-  c.controller.slo_p99 = kSlo;
-  c.controller.setpoint_ratio = 0.8;
-  c.controller.min_limit = 1;
-  c.controller.max_limit = 1000;
-  c.controller.initial_limit = 20;
-  c.queue = {.capacity = 1000,
-             .low_watermark = 500,
-             .high_watermark = 800,
-             .max_wait = 50ms,
-             .age_step = 250ms};
-  return c;
-}
 
 // Every scenario runs with these seeds, so a pass is not the luck of one random stream; every
 // run is still the same. SIM_SEED=n runs only seed n.
@@ -57,7 +40,7 @@ class Simulation {
   Simulation(ServiceTime service, uint64_t seed)
       : rng_(seed),
         backend_(loop_, kSlots, std::move(service), rng_),
-        gateway_(loop_, backend_, rng_, Config()),
+        gateway_(loop_, backend_, rng_, ModelConfig()),
         start_(loop_.now()) {}
   // Pending events and backlogged jobs hold in-flight entries of the gateway's recorder: they
   // go first.

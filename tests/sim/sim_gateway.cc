@@ -1,5 +1,6 @@
 #include "sim/sim_gateway.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sluice::sim {
@@ -14,9 +15,16 @@ config::ClusterConfig GatedCluster(const SimConfig& c) {
   return cluster;
 }
 
+// As ClusterController::computed_limit: rounded, at least 1.
+uint32_t GateLimit(double limit) { return static_cast<uint32_t>(std::max(1.0, std::round(limit))); }
+
 }  // namespace
 
 SimGateway::SimGateway(EventLoop& loop, ModelBackend& backend, Rng& rng, const SimConfig& config)
+    : SimGateway(loop, backend, rng, config, nullptr) {}
+
+SimGateway::SimGateway(EventLoop& loop, ModelBackend& backend, Rng& rng, const SimConfig& config,
+                       std::unique_ptr<LimitAlgorithm> algorithm)
     : loop_(loop),
       backend_(backend),
       rng_(rng),
@@ -25,8 +33,13 @@ SimGateway::SimGateway(EventLoop& loop, ModelBackend& backend, Rng& rng, const S
           GatedCluster(config), /*class_count=*/1, /*sheddable_from=*/1,
           std::vector<uint32_t>{1})),
       recorder_(/*workers=*/1, loop.now()),
-      controller_(std::make_unique<control::ClusterController>(
-          config.controller, /*enforce=*/true, admission_->limit(), recorder_, loop.now())) {
+      controller_(algorithm ? nullptr
+                            : std::make_unique<control::ClusterController>(
+                                  config.controller, /*enforce=*/true, admission_->limit(),
+                                  recorder_, loop.now())),
+      algorithm_(std::move(algorithm)),
+      window_start_(loop.now()) {
+  if (algorithm_) admission_->limit().Set(GateLimit(algorithm_->initial_limit()));
   loop_.After(config_.tick, [this] { Tick(); });
 }
 
@@ -81,6 +94,7 @@ void SimGateway::Queue(core::TimePoint arrived) {
 }
 
 void SimGateway::Dispatch(core::TimePoint arrived) {
+  max_inflight_ = std::max(max_inflight_, admission_->inflight());
   auto entry = std::make_shared<control::InflightEntry>(recorder_, 0, loop_.now());
   backend_.Submit([this, arrived, entry]() mutable {
     const auto now = loop_.now();
@@ -92,11 +106,26 @@ void SimGateway::Dispatch(core::TimePoint arrived) {
 }
 
 void SimGateway::Tick() {
-  if (auto step = controller_->Tick(loop_.now())) {
+  if (algorithm_) {
+    TickAlgorithm();
+  } else if (auto step = controller_->Tick(loop_.now())) {
     limits_.push_back({loop_.now(), step->state.limit, step->state.slo_infeasible, step->decision,
                        controller_->last_window()});
   }
   loop_.After(config_.tick, [this] { Tick(); });
+}
+
+// The algorithm's own window rule decides when the recorder's window closes; requests still in
+// flight at the close count towards the next window's peak.
+void SimGateway::TickAlgorithm() {
+  const auto now = loop_.now();
+  if (!algorithm_->WindowDue(now - window_start_, recorder_.PendingSamples(), now)) return;
+  const SimWindow window{recorder_.CloseWindow(now), max_inflight_};
+  window_start_ = now;
+  max_inflight_ = admission_->inflight();
+  const auto outcome = algorithm_->OnWindow(window, now);
+  admission_->limit().Set(GateLimit(outcome.limit));
+  limits_.push_back({now, outcome.limit, outcome.slo_infeasible, outcome.decision, window.stats});
 }
 
 }  // namespace sluice::sim
