@@ -7,6 +7,7 @@
 #   make check-config   `sluice check` on config/sluice.yaml and config/examples/*.yaml
 #   make loadtest       sluice beside HAProxy and nginx (loadtest/overhead.sh)
 #   make bench          build and run the admission micro-benchmarks (tests/bench, Google Benchmark)
+#   make loadtest-noisy one tenant floods: sluice, HAProxy, nginx (loadtest/noisy_tenant.sh)
 #   make clean
 
 BUILD ?= build
@@ -17,7 +18,7 @@ SLUICE := $(BUILD)/src/app/sluice
 BENCH_ARGS ?= --benchmark_min_time=0.2
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench clean
+.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench loadtest-noisy clean
 
 deps:
 	scripts/install-deps.sh
@@ -51,6 +52,9 @@ check-config: build
 
 loadtest: deps-loadtest build
 	BUILD=$(BUILD) loadtest/overhead.sh
+
+loadtest-noisy: deps-loadtest build
+	BUILD=$(BUILD) loadtest/noisy_tenant.sh
 
 # Built only when libbenchmark-dev is installed (deps-loadtest installs it); not a CTest test.
 bench: deps-loadtest configure
