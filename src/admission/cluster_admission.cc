@@ -82,7 +82,12 @@ void ClusterAdmission::CountCompletion(core::TimePoint now) {
   // One finisher wins the CAS and closes the window; the others just counted.
   if (!window_start_ns_.compare_exchange_strong(start, now_ns, std::memory_order_relaxed)) return;
   const auto count = window_completions_.exchange(0, std::memory_order_relaxed);
-  const double rate = static_cast<double>(count) * 1e9 / static_cast<double>(elapsed);
+  // A window that spans an idle spell measures the idleness, not the backend: 1 completion in
+  // 20 s would predict a 20 s wait for the next queued request. Such a window says "unknown"
+  // (no predictive rejection) until a full one closes.
+  const bool spans_idle = elapsed >= 2 * std::chrono::nanoseconds(kRateWindow).count();
+  const double rate =
+      spans_idle ? 0.0 : static_cast<double>(count) * 1e9 / static_cast<double>(elapsed);
   completion_rate_.store(rate, std::memory_order_relaxed);
   const auto arrivals = window_arrivals_.exchange(0, std::memory_order_relaxed);
   const auto rejections = window_rejections_.exchange(0, std::memory_order_relaxed);

@@ -57,5 +57,28 @@ TEST(ClusterAdmissionTest, ALoweredLimitDrainsInFlightBeforeAdmittingWaiters) {
   EXPECT_EQ(cluster.inflight(), 2u);
 }
 
+TEST(ClusterAdmissionTest, AnIdleSpellDoesNotPassForASlowBackend) {
+  core::FakeClock clock;
+  ClusterAdmission cluster(Gated(1), 1, 1, {1});
+  // A busy second: 100 completions.
+  for (int i = 0; i < 101; ++i) {
+    ASSERT_TRUE(cluster.TryEnter());
+    clock.Advance(10ms);
+    cluster.Leave(clock.Now());
+  }
+  EXPECT_NEAR(cluster.completion_rate(), 100, 1);
+  // 20 s idle, then one completion: not a rate of 0.05/s.
+  clock.Advance(20s);
+  ASSERT_TRUE(cluster.TryEnter());
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(cluster.completion_rate(), 0.0) << "unknown, not slow";
+  // So a request that has to queue now is queued, not refused as if it would wait 20 s.
+  ASSERT_TRUE(cluster.TryEnter());
+  int admitted = 0;
+  EXPECT_EQ(cluster.Enqueue(Counting(1, admitted), clock.Now()), EnqueueResult::kQueued);
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(admitted, 1);
+}
+
 }  // namespace
 }  // namespace sluice::admission
