@@ -8,6 +8,8 @@
 #   make loadtest       sluice beside HAProxy and nginx (loadtest/overhead.sh)
 #   make bench          build and run the admission micro-benchmarks (tests/bench, Google Benchmark)
 #   make loadtest-noisy one tenant floods: sluice, HAProxy, nginx (loadtest/noisy_tenant.sh)
+#   make loadtest-overload   3x overload: adaptive sluice vs tuned/untuned HAProxy, nginx
+#   make loadtest-slowdown   backend 3x slower mid-run, same targets (SLOW_FACTOR=5: infeasible)
 #   make clean
 
 BUILD ?= build
@@ -18,7 +20,8 @@ SLUICE := $(BUILD)/src/app/sluice
 BENCH_ARGS ?= --benchmark_min_time=0.2
 
 .DEFAULT_GOAL := build
-.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench loadtest-noisy clean
+.PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench loadtest-noisy \
+	loadtest-overload loadtest-slowdown clean
 
 deps:
 	scripts/install-deps.sh
@@ -55,6 +58,12 @@ loadtest: deps-loadtest build
 
 loadtest-noisy: deps-loadtest build
 	BUILD=$(BUILD) loadtest/noisy_tenant.sh
+
+loadtest-overload: deps-loadtest build
+	BUILD=$(BUILD) loadtest/overload.sh
+
+loadtest-slowdown: deps-loadtest build
+	BUILD=$(BUILD) loadtest/slowdown.sh
 
 # Built only when libbenchmark-dev is installed (deps-loadtest installs it); not a CTest test.
 bench: deps-loadtest configure

@@ -3,7 +3,7 @@
 # Idempotent: when everything is present it does nothing (no apt-get update) and exits 0.
 #
 #   scripts/install-deps.sh             build, test and run dependencies
-#   scripts/install-deps.sh --loadtest  also wrk, haproxy, nginx, perf and Google Benchmark
+#   scripts/install-deps.sh --loadtest  also wrk, haproxy, nginx, perf, Google Benchmark and gnuplot
 #
 # Not root and something missing: prints the apt-get command to run and exits 1.
 set -euo pipefail
@@ -31,7 +31,7 @@ for p in "${packages[@]}"; do
 done
 
 if ((loadtest)); then
-  for p in wrk haproxy linux-perf libbenchmark-dev; do
+  for p in wrk haproxy linux-perf libbenchmark-dev gnuplot-nox; do
     installed "$p" || missing+=("$p")
   done
   # Either nginx flavour will do; prefer the small one.

@@ -5,6 +5,12 @@
 //
 //   sluice-capacity-stub --listen 127.0.0.1:19100 [--slots 8] [--service 20ms]
 //                        [--distribution fixed|exponential] [--seed 1]
+//                        [--schedule 10s:x3,25s:x1]
+//
+// --schedule changes the service time at offsets from the stub's start (x3: three times the
+// --service value); POST /control?schedule=... arms the same from the moment of the request
+// (what loadtest/slowdown.sh uses, so the schedule lines up with the load generator's clock).
+// See stub_server.h for the control path.
 //
 // Prints "listening on HOST:PORT" once ready. SIGINT/SIGTERM stop it and print one line of
 // statistics (served, mean and max wait for a slot, most requests waiting at once).
@@ -17,6 +23,8 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "capacity_stub/stub_server.h"
 #include "common/cli_parse.h"
@@ -27,7 +35,8 @@ using sluice::loadtest::ServiceTime;
 
 constexpr std::string_view kUsage =
     "usage: sluice-capacity-stub --listen HOST:PORT [--slots N] [--service DURATION]\n"
-    "                            [--distribution fixed|exponential] [--seed N]\n";
+    "                            [--distribution fixed|exponential] [--seed N]\n"
+    "                            [--schedule 10s:x3,25s:x1]\n";
 
 struct Options {
   boost::asio::ip::tcp::endpoint listen;
@@ -35,6 +44,7 @@ struct Options {
   std::chrono::nanoseconds service = std::chrono::milliseconds(20);
   ServiceTime::Distribution distribution = ServiceTime::Distribution::kFixed;
   std::uint64_t seed = 1;
+  std::vector<sluice::loadtest::ServiceStep> schedule;
 };
 
 bool ParseOptions(int argc, char** argv, Options& options) {
@@ -55,6 +65,10 @@ bool ParseOptions(int argc, char** argv, Options& options) {
       const auto d = sluice::loadtest::ParseDuration(value);
       if (!d) return false;
       options.service = *d;
+    } else if (arg == "--schedule") {
+      auto steps = sluice::loadtest::ParseServiceSchedule(value);
+      if (!steps) return false;
+      options.schedule = std::move(*steps);
     } else if (arg == "--distribution") {
       if (value == "fixed") {
         options.distribution = ServiceTime::Distribution::kFixed;
@@ -95,6 +109,7 @@ int main(int argc, char** argv) {
       ioc.stop();
     });
     server.Start();
+    if (!options.schedule.empty()) server.ArmSchedule(options.schedule);
     const auto local = server.local_endpoint();
     std::cout << "listening on " << local.address().to_string() << ":" << local.port() << std::endl;
     ioc.run();

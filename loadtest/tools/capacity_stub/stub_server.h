@@ -2,6 +2,12 @@
 // The capacity stub's HTTP/1.1 listener: every request, whatever its method and target, takes a
 // worker slot (waiting in FIFO order when all are busy), holds it for one service time, gives it
 // back and is answered 200. Capacity is therefore exactly slots / mean service time.
+// The exception is the control path /control (no slot, answered at once):
+//   POST /control?factor=3            every later request's service time is 3x the configured one
+//   POST /control?service=150ms       the same, as a service time
+//   POST /control?schedule=10s:x3,25s:x1   a schedule (service_schedule.h) armed now, replacing
+//                                          any armed before
+//   GET  /control                     the current factor
 //
 // Owned by one io_context thread: the sessions, the slot pool and the counters live on it. The
 // slot pool is the caller's and must outlive the io_context: a request frame destroyed with the
@@ -10,7 +16,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
 
+#include "capacity_stub/service_schedule.h"
 #include "capacity_stub/service_time.h"
 #include "capacity_stub/slot_pool.h"
 
@@ -34,7 +44,12 @@ class StubServer {
     return acceptor_.local_endpoint();
   }
   void Start();
-  void Stop() { acceptor_.close(); }
+  void Stop() {
+    ++schedule_generation_;
+    acceptor_.close();
+  }
+  // Applies each step at its offset from now; a later call replaces the steps still pending.
+  void ArmSchedule(std::vector<ServiceStep> steps);
 
   [[nodiscard]] const StubStats& stats() const { return stats_; }
 
@@ -43,11 +58,18 @@ class StubServer {
   boost::asio::awaitable<void> Session(boost::asio::ip::tcp::socket socket);
   // Slot wait + service time for one request.
   boost::asio::awaitable<void> Serve();
+  boost::asio::awaitable<void> RunSchedule(std::vector<ServiceStep> steps,
+                                           std::uint64_t generation);
+  // Handles /control?...; returns the status and the body of the reply.
+  std::pair<unsigned, std::string> Control(std::string_view method, std::string_view query);
+  void SetFactor(double factor, std::string_view why);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   SlotPool& slots_;
   ServiceTime service_time_;
   StubStats stats_;
+  std::uint64_t schedule_generation_ = 0;  // bumped to cancel the pending steps
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace sluice::loadtest

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <utility>
 
 namespace sluice::loadtest {
 namespace {
@@ -39,7 +40,8 @@ asio::awaitable<ExchangeResult> Attempt(Connection& connection,
   got_some = parser.got_some();
   if (read_ec) co_return ExchangeResult{.error = read_ec};
   co_return ExchangeResult{.status = parser.get().result_int(),
-                           .keep_alive = parser.get().keep_alive()};
+                           .keep_alive = parser.get().keep_alive(),
+                           .body = std::move(parser.get().body())};
 }
 
 }  // namespace

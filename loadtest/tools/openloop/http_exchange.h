@@ -8,6 +8,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace sluice::loadtest {
@@ -23,6 +24,7 @@ struct ExchangeResult {
   unsigned status = 0;             // 0: no complete response, see error
   bool keep_alive = false;         // the connection may carry the next request
   boost::beast::error_code error;  // connect, I/O or beast::error::timeout
+  std::string body;                // the response body (small: the stub says "ok")
 };
 
 // Connects first if needed, writes `request` (a complete serialized request without a body) and

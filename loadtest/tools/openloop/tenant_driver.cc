@@ -55,6 +55,7 @@ asio::awaitable<void> TenantDriver::Run() {
 void TenantDriver::Dispatch(Clock::time_point scheduled) {
   const bool counted = scheduled >= window_.measure_from;
   if (counted) ++stats_.scheduled;
+  if (per_second_ != nullptr) per_second_->Offered(scheduled - window_.start);
   std::unique_ptr<Connection> connection;
   if (!idle_.empty()) {
     connection = std::move(idle_.back());  // most recently used: its socket is warm
@@ -64,6 +65,7 @@ void TenantDriver::Dispatch(Clock::time_point scheduled) {
     ++open_;
   } else {
     if (counted) ++stats_.unsent;
+    if (per_second_ != nullptr) per_second_->Error(scheduled - window_.start, {});
     return;
   }
   if (counted) stats_.send_lag.push_back(Clock::now() - scheduled);
@@ -74,6 +76,13 @@ asio::awaitable<void> TenantDriver::Send(std::unique_ptr<Connection> connection,
                                          Clock::time_point scheduled, bool counted) {
   const ExchangeResult result = co_await Exchange(*connection, target_, request_, timeout_);
   const auto latency = Clock::now() - scheduled;
+  if (per_second_ != nullptr) {
+    if (result.status == 0) {
+      per_second_->Error(scheduled - window_.start, latency);
+    } else {
+      per_second_->Response(scheduled - window_.start, result.status, latency);
+    }
+  }
   if (counted) {
     if (result.status == 0) {
       ++stats_.failed;

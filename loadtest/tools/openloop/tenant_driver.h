@@ -15,6 +15,7 @@
 
 #include "openloop/arrival_schedule.h"
 #include "openloop/http_exchange.h"
+#include "openloop/per_second.h"
 #include "openloop/tenant_spec.h"
 #include "openloop/tenant_stats.h"
 
@@ -48,6 +49,9 @@ class TenantDriver {
   // Seconds during which this tenant's arrivals were counted.
   [[nodiscard]] double measured_seconds() const;
   [[nodiscard]] TenantStats& stats() { return stats_; }
+  // Also records every arrival, warm-up included, second by second (shared by the tenants; must
+  // outlive the run).
+  void set_per_second(PerSecondStats* per_second) { per_second_ = per_second; }
 
  private:
   void Dispatch(Clock::time_point scheduled);
@@ -64,6 +68,7 @@ class TenantDriver {
   std::vector<std::unique_ptr<Connection>> idle_;
   std::size_t open_ = 0;  // idle + in use
   TenantStats stats_;
+  PerSecondStats* per_second_ = nullptr;
 };
 
 }  // namespace sluice::loadtest
