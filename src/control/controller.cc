@@ -77,13 +77,14 @@ void TrackBaseP10(const ControllerState& state, const WindowStats& w, Controller
 // Below the latency band with the limit binding: grow up to the backend's knee, read from the
 // p10 (see the class comment). Reads the previous state, writes the next.
 ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
-                             ControllerState& s, const ControllerParams& p) {
+                             ControllerState& s, const ControllerParams& p, bool may_grow) {
   const double p10 = core::ToSeconds(w.p10);
   const double base = s.base_p10_s;
   if (p10 <= 0 || base <= 0) return ControllerAction::kHold;
   const double step_up = s.mode == ControllerMode::kRecovery ? 0.05 : 0.10;
   const double max_up = state.limit * (1 + step_up) + 1;
   if (p10 <= base * (1 + C::kQueueTolerance)) {
+    if (!may_grow) return ControllerAction::kHold;
     // Until the first sign of the knee, double (slow start): the initial limit is a guess, and
     // while it is too low requests wait in sluice's queue.
     s.limit = Clamp(state.starting ? state.limit * 2 : max_up, p);
@@ -94,7 +95,9 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   const double waiting_in_backend = completions * (p10 - base);
   const double knee = std::max(state.limit - waiting_in_backend, 1.0);
   const double target = knee * (1 + C::kKneeHeadroom) + 1;
-  if (std::abs(target - state.limit) < 1.0) return ControllerAction::kHoldAtKnee;
+  if (std::abs(target - state.limit) < 1.0 || (!may_grow && target > state.limit)) {
+    return ControllerAction::kHoldAtKnee;
+  }
   // Half the way per window: one window's estimate is noisy, several agree.
   const double next = state.limit + C::kKneeGain * (target - state.limit);
   s.limit = Clamp(std::clamp(next, state.limit * C::kMaxDecrease, max_up), p);
@@ -113,7 +116,7 @@ ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats&
     s.limit = Clamp(std::max(next, state.limit * C::kMaxDecrease), p);
     return ControllerAction::kDecrease;
   }
-  if (w.limit_binding()) return TowardsKnee(state, w, s, p);
+  if (w.limit_binding()) return TowardsKnee(state, w, s, p, /*may_grow=*/true);
   return ControllerAction::kHoldInfeasible;
 }
 
@@ -196,9 +199,14 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
 
   const double drop_ratio =
       w.samples > 0 ? static_cast<double>(w.drops) / static_cast<double>(w.samples) : 0.0;
-  const bool above = e > 1.0 + kDeadBand;
+  // Above the band, confirmed: the smoothed signal says so and this window is still above the
+  // setpoint (the EWMA lags; cutting on its memory alone overshoots below the knee).
+  const bool above = e > 1.0 + kDeadBand && *signal > setpoint;
+  // A cut that bought nothing proves an infeasible objective only while this window's own
+  // latency is still beyond the band; otherwise the backend is fine at the new limit.
+  const bool still_beyond = *signal > setpoint * (1.0 + kDeadBand);
   if (above || drop_ratio > kDropThreshold) {
-    if (above && DecreaseBoughtNothing(state, w)) {
+    if (above && still_beyond && DecreaseBoughtNothing(state, w)) {
       // Take the useless decrease back: the limit before it carried more at the same latency.
       s.slo_infeasible = true;
       s.infeasible_base_s = *signal;
@@ -228,12 +236,19 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // A p90 (too few samples for a p99) is enough to see overload, not to move up (except in slow
   // start, whose short windows exist to catch up with demand).
   const bool p99_known = w.samples >= kMinSamplesP99 || state.starting;
-  if (e >= 1.0 - kDeadBand || !w.limit_binding() || !p99_known) {
-    d.action = ControllerAction::kHold;  // in the band, or demand (not the limit) is the bound
+  if (!w.limit_binding() || !p99_known) {
+    d.action = ControllerAction::kHold;  // demand (not the limit) is the bound, or too little data
     remember();
     return out;
   }
-  d.action = TowardsKnee(state, w, s, p);
+  if (e >= 1.0 - kDeadBand) {
+    // In the band latency is fine, but requests may still be queueing inside the backend for
+    // nothing: move down towards the knee then, never up.
+    d.action = TowardsKnee(state, w, s, p, /*may_grow=*/false);
+    remember();
+    return out;
+  }
+  d.action = TowardsKnee(state, w, s, p, /*may_grow=*/true);
   remember();
   return out;
 }
