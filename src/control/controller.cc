@@ -236,6 +236,9 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // A p90 (too few samples for a p99) is enough to see overload, not to move up (except in slow
   // start, whose short windows exist to catch up with demand).
   const bool p99_known = w.samples >= kMinSamplesP99 || state.starting;
+  // Demand fitting under the limit ends slow start too: the initial limit was enough, and
+  // doubling later (say, when the backend slows down) would only feed its queue.
+  if (!w.limit_binding() && w.samples >= kMinSamplesP90) s.starting = false;
   if (!w.limit_binding() || !p99_known) {
     d.action = ControllerAction::kHold;  // demand (not the limit) is the bound, or too little data
     remember();
