@@ -28,8 +28,14 @@ std::optional<ControllerStep> ClusterController::Tick(core::TimePoint now) {
   const bool starting = state_.starting;
   const auto needed = starting ? Controller::kMinSamplesP90 : Controller::kMinSamplesP99;
   const auto min_time = starting ? kStartWindowMinTime : kWindowMinTime;
-  const bool enough = recorder_.PendingSamples() >= needed;
-  if (!(open_for >= kWindowMaxTime || (enough && open_for >= min_time))) {
+  const auto pending = recorder_.PendingSamples();
+  const bool enough = pending >= needed;
+  // At the usual maximum a window closes if it has enough for a p90; a slow cluster (a low limit
+  // at a slow backend) keeps its window open longer rather than close one that says nothing.
+  const bool due = (enough && open_for >= min_time) ||
+                   (pending >= Controller::kMinSamplesP90 && open_for >= kWindowMaxTime) ||
+                   open_for >= kWindowLongestTime;
+  if (!due) {
     return std::nullopt;
   }
   last_window_ = recorder_.CloseWindow(now);

@@ -4,8 +4,8 @@
 // ConcurrencyLimit (enforce) or only records it (shadow).
 //
 // A window closes at its first tick with at least Controller::kMinSamplesP99 samples once
-// kWindowMinTime has passed, or at kWindowMaxTime whatever it holds (the rule then uses the
-// p90 or holds); during slow start, at 50 samples after 20 ms. Short windows react within a fraction of a second at high rates; the maximum
+// kWindowMinTime has passed; at kWindowMaxTime with enough for a p90; at kWindowLongestTime
+// whatever it holds (the rule then holds, unless a stalled request speaks); during slow start, at 50 samples after 20 ms. Short windows react within a fraction of a second at high rates; the maximum
 // keeps a slow or stalled cluster from waiting for samples that do not come.
 //
 // Thread-safety: control thread only, except that the published snapshot (state(),
@@ -22,6 +22,7 @@ class ClusterController {
  public:
   static constexpr auto kWindowMinTime = std::chrono::milliseconds(100);
   static constexpr auto kWindowMaxTime = std::chrono::milliseconds(1000);
+  static constexpr auto kWindowLongestTime = std::chrono::milliseconds(3000);
   static constexpr auto kStartWindowMinTime = std::chrono::milliseconds(20);
 
   // `limit` is written only when `enforce`; it is set to the initial limit at once.

@@ -235,7 +235,10 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
 
   // A p90 (too few samples for a p99) is enough to see overload, not to move up (except in slow
   // start, whose short windows exist to catch up with demand).
-  const bool p99_known = w.samples >= kMinSamplesP99 || state.starting;
+  // A window that ran to its maximum time is as much data as a slow cluster will give: its p90
+  // may move the limit too, or a limit cut too far at a low rate could never grow back.
+  const bool p99_known = w.samples >= kMinSamplesP99 || state.starting ||
+                         (w.samples >= kMinSamplesP90 && w.duration >= kFullWindow);
   // Demand fitting under the limit ends slow start too: the initial limit was enough, and
   // doubling later (say, when the backend slows down) would only feed its queue.
   if (!w.limit_binding() && w.samples >= kMinSamplesP90) s.starting = false;

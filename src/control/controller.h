@@ -125,6 +125,8 @@ class Controller {
  public:
   static constexpr uint64_t kMinSamplesP99 = 200;
   static constexpr uint64_t kMinSamplesP90 = 50;
+  // A window this long closed on time, not on samples (ClusterController's 1 s maximum).
+  static constexpr auto kFullWindow = std::chrono::milliseconds(950);
   static constexpr double kDeadBand = 0.10;
   static constexpr double kEwmaWeight = 0.5;
   static constexpr double kMaxDecrease = 0.5;
