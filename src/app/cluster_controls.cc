@@ -22,8 +22,8 @@ control::ControllerParams ParamsOf(const config::ControllerConfig& c) {
 std::vector<admission::TenantShareConfig> ShareSlots(const config::Config& cfg) {
   std::vector<admission::TenantShareConfig> slots;
   for (const auto& t : cfg.tenants) {
-    slots.push_back({static_cast<double>(std::max<uint32_t>(t.weight, 1)), t.rate.per_second,
-                     t.rate.burst});
+    slots.push_back(
+        {static_cast<double>(std::max<uint32_t>(t.weight, 1)), t.rate.per_second, t.rate.burst});
   }
   slots.push_back({1.0, 0.0, cfg.identity.dynamic_rate.burst});
   return slots;
@@ -34,12 +34,6 @@ std::vector<std::string> ShareNames(const config::Config& cfg) {
   for (const auto& t : cfg.tenants) names.push_back(t.name);
   names.emplace_back("other");
   return names;
-}
-
-std::string Quote(std::string_view s) {
-  std::string out;
-  observability::AppendJsonString(out, s);
-  return out;
 }
 
 }  // namespace
@@ -165,7 +159,7 @@ std::string ClusterControls::Json() const {
         R"("setpoint_seconds":{},"p99_smoothed_seconds":{},"slo_infeasible":{},"starting":{},)"
         R"("base_p10_seconds":{},"last_window":{{"seconds":{},"samples":{},"drops":{},)"
         R"("limited":{},"p99_seconds":{},"p10_seconds":{},"throughput":{}}}}})",
-        first ? "" : ",", Quote(name), control::ModeName(s.mode), c.enforcing(),
+        first ? "" : ",", observability::JsonString(name), control::ModeName(s.mode), c.enforcing(),
         c.computed_limit(), s.limit, core::ToSeconds(c.params().slo_p99),
         c.params().setpoint_seconds(), s.smoothed_s, s.slo_infeasible, s.starting, s.base_p10_s,
         core::ToSeconds(w.duration), w.samples, w.drops, w.limited, core::ToSeconds(w.p99),

@@ -7,13 +7,9 @@
 namespace sluice::app {
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string out;
-  observability::AppendJsonString(out, s);
-  return out;
+std::string Ms(config::Millis d) {
+  return observability::JsonString(fmt::format("{}ms", d.count()));
 }
-
-std::string Ms(config::Millis d) { return Quote(fmt::format("{}ms", d.count())); }
 
 std::string Join(const std::vector<std::string>& parts) {
   std::string out = "[";
@@ -23,21 +19,23 @@ std::string Join(const std::vector<std::string>& parts) {
 
 std::string ListenerJson(const config::ListenerConfig& l) {
   std::vector<std::string> proxies;
-  for (const auto& c : l.trusted_proxies) proxies.push_back(Quote(c.text));
+  for (const auto& c : l.trusted_proxies) proxies.push_back(observability::JsonString(c.text));
   return fmt::format(
       R"({{"name":{},"listen":{},"max_header_bytes":{},"max_headers":{},"header_timeout":{},)"
       R"("body_timeout":{},"idle_timeout":{},"send_timeout":{},"max_requests_per_connection":{},)"
       R"("trusted_proxies":{}}})",
-      Quote(l.name), Quote(l.listen.ToString()), l.max_header_bytes, l.max_headers,
-      Ms(l.header_timeout), Ms(l.body_timeout), Ms(l.idle_timeout), Ms(l.send_timeout),
-      l.max_requests_per_connection, Join(proxies));
+      observability::JsonString(l.name), observability::JsonString(l.listen.ToString()),
+      l.max_header_bytes, l.max_headers, Ms(l.header_timeout), Ms(l.body_timeout),
+      Ms(l.idle_timeout), Ms(l.send_timeout), l.max_requests_per_connection, Join(proxies));
 }
 
 std::string RouteJson(const config::RouteConfig& r) {
   return fmt::format(R"({{"name":{},"match":{{"host":{},"path_prefix":{}}},"cluster":{},)"
                      R"("max_body":{},"cost":{},"class":{}}})",
-                     Quote(r.name), Quote(r.match.host), Quote(r.match.path_prefix),
-                     Quote(r.cluster), r.max_body_bytes, r.cost, Quote(r.priority_class));
+                     observability::JsonString(r.name), observability::JsonString(r.match.host),
+                     observability::JsonString(r.match.path_prefix),
+                     observability::JsonString(r.cluster), r.max_body_bytes, r.cost,
+                     observability::JsonString(r.priority_class));
 }
 
 std::string RateJson(const config::RateConfig& r) {
@@ -45,16 +43,16 @@ std::string RateJson(const config::RateConfig& r) {
 }
 
 std::string ClassJson(const config::PriorityClassConfig& c) {
-  return fmt::format(R"({{"name":{},"sheddable":{},"weight":{}}})", Quote(c.name), c.sheddable,
-                     c.weight);
+  return fmt::format(R"({{"name":{},"sheddable":{},"weight":{}}})",
+                     observability::JsonString(c.name), c.sheddable, c.weight);
 }
 
 // API key digests are not secrets, but nothing is gained by publishing them: only their count.
 std::string TenantJson(const config::TenantConfig& t) {
   const char* mode = t.mode == config::PolicyMode::kShadow ? "shadow" : "enforce";
   return fmt::format(R"({{"name":{},"rate":{},"weight":{},"class":{},"mode":"{}","api_keys":{}}})",
-                     Quote(t.name), RateJson(t.rate), t.weight, Quote(t.priority_class), mode,
-                     t.api_keys.size());
+                     observability::JsonString(t.name), RateJson(t.rate), t.weight,
+                     observability::JsonString(t.priority_class), mode, t.api_keys.size());
 }
 
 std::string IdentityJson(const config::IdentityConfig& id) {
@@ -62,13 +60,15 @@ std::string IdentityJson(const config::IdentityConfig& id) {
   for (const auto& step : id.sources) {
     switch (step.source) {
       case config::IdentitySource::kApiKey:
-        sources.push_back(fmt::format(R"({{"api_key":{}}})", Quote(step.header)));
+        sources.push_back(
+            fmt::format(R"({{"api_key":{}}})", observability::JsonString(step.header)));
         break;
       case config::IdentitySource::kHeader:
-        sources.push_back(fmt::format(R"({{"header":{}}})", Quote(step.header)));
+        sources.push_back(
+            fmt::format(R"({{"header":{}}})", observability::JsonString(step.header)));
         break;
       case config::IdentitySource::kClientAddress:
-        sources.push_back(Quote("client_address"));
+        sources.push_back(observability::JsonString("client_address"));
         break;
     }
   }
@@ -76,9 +76,9 @@ std::string IdentityJson(const config::IdentityConfig& id) {
       R"({{"sources":{},"on_missing":{},"ipv6_prefix":{},"dynamic_rate":{},)"
       R"("max_dynamic_tenants":{},"retry_after_jitter":{},"retry_after_jitter_cap":{},)"
       R"("ratelimit_headers_on_success":{}}})",
-      Join(sources), Quote(id.on_missing), id.ipv6_prefix, RateJson(id.dynamic_rate),
-      id.max_dynamic_tenants, id.retry_after_jitter, Ms(id.retry_after_jitter_cap),
-      id.ratelimit_headers_on_success);
+      Join(sources), observability::JsonString(id.on_missing), id.ipv6_prefix,
+      RateJson(id.dynamic_rate), id.max_dynamic_tenants, id.retry_after_jitter,
+      Ms(id.retry_after_jitter_cap), id.ratelimit_headers_on_success);
 }
 
 std::string QueueJson(const config::QueueConfig& q) {
@@ -101,17 +101,18 @@ std::string ControllerJson(const config::ControllerConfig& c) {
 std::string ClusterJson(const config::ClusterConfig& c) {
   std::vector<std::string> eps;
   for (const auto& e : c.endpoints) {
-    eps.push_back(fmt::format(R"({{"address":{},"weight":{}}})", Quote(e.address.ToString()),
-                              e.weight));
+    eps.push_back(fmt::format(R"({{"address":{},"weight":{}}})",
+                              observability::JsonString(e.address.ToString()), e.weight));
   }
   const char* lb = c.lb == config::LoadBalancing::kRoundRobin ? "round_robin" : "p2c";
   return fmt::format(
       R"({{"name":{},"endpoints":{},"lb":"{}","connect_timeout":{},"response_timeout":{},)"
       R"("idle_timeout":{},"max_connections_per_endpoint":{},"max_idle_per_endpoint":{},)"
       R"("concurrency_limit":{},"queue":{},"controller":{}}})",
-      Quote(c.name), Join(eps), lb, Ms(c.connect_timeout), Ms(c.response_timeout),
-      Ms(c.idle_timeout), c.max_connections_per_endpoint, c.max_idle_per_endpoint,
-      c.concurrency_limit, QueueJson(c.queue), ControllerJson(c.controller));
+      observability::JsonString(c.name), Join(eps), lb, Ms(c.connect_timeout),
+      Ms(c.response_timeout), Ms(c.idle_timeout), c.max_connections_per_endpoint,
+      c.max_idle_per_endpoint, c.concurrency_limit, QueueJson(c.queue),
+      ControllerJson(c.controller));
 }
 
 }  // namespace
@@ -123,17 +124,20 @@ std::string ConfigToJson(const config::Config& cfg) {
   for (const auto& l : cfg.listeners) listeners.push_back(ListenerJson(l));
   for (const auto& r : cfg.routes) routes.push_back(RouteJson(r));
   for (const auto& c : cfg.clusters) clusters.push_back(ClusterJson(c));
-  const auto token = cfg.admin.token.empty() ? std::string("\"\"") : Quote("<redacted>");
+  const auto token =
+      cfg.admin.token.empty() ? std::string("\"\"") : observability::JsonString("<redacted>");
   return fmt::format(
       R"({{"source_file":{},"workers":{},"drain_timeout":{},)"
       R"("log":{{"level":{},"format":"{}","access_log":{}}},)"
       R"("admin":{{"listen":{},"token":{}}},"classes":{},"class_precedence":"{}","tenants":{},)"
       R"("identity":{},"listeners":{},"routes":{},"clusters":{}}})",
-      Quote(cfg.source_file), cfg.workers, Ms(cfg.drain_timeout), Quote(cfg.log.level),
-      cfg.log.format == config::LogFormat::kJson ? "json" : "text", Quote(cfg.log.access_log),
-      Quote(cfg.admin.listen.ToString()), token, Join(classes),
-      cfg.class_precedence == config::ClassPrecedence::kTenant ? "tenant" : "route",
-      Join(tenants), IdentityJson(cfg.identity), Join(listeners), Join(routes), Join(clusters));
+      observability::JsonString(cfg.source_file), cfg.workers, Ms(cfg.drain_timeout),
+      observability::JsonString(cfg.log.level),
+      cfg.log.format == config::LogFormat::kJson ? "json" : "text",
+      observability::JsonString(cfg.log.access_log),
+      observability::JsonString(cfg.admin.listen.ToString()), token, Join(classes),
+      cfg.class_precedence == config::ClassPrecedence::kTenant ? "tenant" : "route", Join(tenants),
+      IdentityJson(cfg.identity), Join(listeners), Join(routes), Join(clusters));
 }
 
 }  // namespace sluice::app

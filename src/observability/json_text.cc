@@ -101,6 +101,12 @@ void AppendJsonString(std::string& out, std::string_view value) {
   out += '"';
 }
 
+std::string JsonString(std::string_view value) {
+  std::string out;
+  AppendJsonString(out, value);
+  return out;
+}
+
 void AppendJsonNumber(std::string& out, double value, int decimals) {
   if (!std::isfinite(value)) {
     out += "null";

@@ -14,6 +14,8 @@ namespace sluice::observability {
 // escaped; valid UTF-8 passes through unchanged; each byte that is not part of a valid UTF-8
 // sequence is written as \u00XX so the line stays valid UTF-8 and the byte stays recognisable.
 void AppendJsonString(std::string& out, std::string_view value);
+// The same, as a string of its own.
+std::string JsonString(std::string_view value);
 
 // Appends a JSON number with `decimals` digits after the point, or null for NaN/infinity
 // (which JSON cannot represent).
