@@ -19,6 +19,8 @@
 #   haproxy-tuned    server maxconn SLOTS + timeout queue MAX_WAIT (hand-tuned to the stub)
 #   haproxy-untuned  no server maxconn
 #   nginx            limit_req at the stub's capacity, burst = capacity x MAX_WAIT (delay mode)
+# shellcheck source=loadtest/common.sh
+source loadtest/common.sh
 
 NICE=${NICE:-0}
 if [[ $NICE != 0 && -z ${ADAPTIVE_RENICED:-} ]]; then
@@ -55,13 +57,6 @@ OUT=loadtest/out
 log() { echo "$SCENARIO: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-# Seconds in a duration such as 20s, 500ms or 1m (fractions kept, for awk).
-seconds() {
-  awk -v d="$1" 'BEGIN {
-    if (d ~ /ms$/) print d / 1000; else if (d ~ /us$/) print d / 1e6;
-    else if (d ~ /m$/) print d * 60; else print d + 0 }'
-}
-
 [[ -x $STUB_BIN && -x $LOADGEN_BIN ]] ||
   die "$TOOLS/{sluice-capacity-stub,sluice-openloop} not found (cmake --build $BUILD --target loadtest_tools)"
 
@@ -96,20 +91,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Polls until GET / answers 200, for at most 10 s.
-wait_ready() {
-  local name=$1 port=$2 deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    kill -0 "${PID[$name]}" 2>/dev/null || return 1
-    [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port/") == 200 ]] &&
-      return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 render() {
   local user_line="" server_maxconn=""

@@ -25,6 +25,7 @@
 # shared machine disturb the latency figures less.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source loadtest/common.sh
 
 NICE=${NICE:-0}
 if [[ $NICE != 0 && -z ${NOISY_TENANT_RENICED:-} ]]; then
@@ -67,18 +68,13 @@ TSV=$OUT/noisy_tenant.tsv
 REPORT=$OUT/noisy_tenant.md
 
 declare -A KEY=([alice]=alice-noisy-key [bob]=bob-noisy-key [mallory]=mallory-noisy-key)
+# Targets count as up once a polite tenant's request is answered 200.
+READY_CURL_ARGS=(-H "X-Api-Key: ${KEY[alice]}")
 POLITE=(alice bob)
 FLOODER=mallory
 
 log() { echo "noisy_tenant: $*" >&2; }
 die() { log "$*"; exit 1; }
-
-# Seconds in a duration such as 20s, 500ms or 1m (fractions kept, for awk).
-seconds() {
-  awk -v d="$1" 'BEGIN {
-    if (d ~ /ms$/) print d / 1000; else if (d ~ /us$/) print d / 1e6;
-    else if (d ~ /m$/) print d * 60; else print d + 0 }'
-}
 
 [[ -x $STUB_BIN && -x $LOADGEN_BIN ]] ||
   die "$TOOLS/{sluice-capacity-stub,sluice-openloop} not found (cmake --build $BUILD --target loadtest_tools)"
@@ -115,20 +111,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Polls until GET / with a polite tenant's key answers 200, for at most 10 s.
-wait_ready() {
-  local name=$1 port=$2 deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    kill -0 "${PID[$name]}" 2>/dev/null || return 1
-    [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' -H "X-Api-Key: ${KEY[alice]}" \
-      "http://127.0.0.1:$port/") == 200 ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 render() {
   local user_line=""

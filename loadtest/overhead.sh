@@ -13,6 +13,7 @@
 # A proxy whose binary is missing is skipped with a message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source loadtest/common.sh
 
 ROUNDS=${ROUNDS:-2}
 WRK_THREADS=${WRK_THREADS:-2}
@@ -20,6 +21,7 @@ WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 WRK_DURATION=${WRK_DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 URL_PATH=${URL_PATH:-/}
+READY_PATH=$URL_PATH
 TARGETS=${TARGETS:-direct sluice haproxy nginx}
 WORKERS=${WORKERS:-2}
 BUILD=${BUILD:-build}
@@ -38,14 +40,6 @@ CLK_TCK=$(getconf CLK_TCK)
 
 log() { echo "overhead: $*" >&2; }
 die() { log "$*"; exit 1; }
-
-# Seconds in a wrk duration such as 10s, 2m or 1h (for the outer timeout).
-seconds() {
-  local d=$1
-  case $d in
-    *h) echo $((${d%h} * 3600)) ;; *m) echo $((${d%m} * 60)) ;; *s) echo "${d%s}" ;; *) echo "$d" ;;
-  esac
-}
 
 command -v wrk >/dev/null || die "wrk not found (scripts/install-deps.sh --loadtest)"
 [[ -x $BACKEND_BIN ]] || die "$BACKEND_BIN not found (make build)"
@@ -71,20 +65,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Polls until GET URL_PATH on the port answers 200, for at most 10 s.
-wait_ready() {
-  local name=$1 port=$2 deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    kill -0 "${PID[$name]}" 2>/dev/null || return 1
-    [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$port$URL_PATH") == 200 ]] \
-      && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 render() {
   local user_line=""
