@@ -135,13 +135,7 @@ start_proxy() {
     *) return 1 ;;
   esac
   PID[$name]=$!
-  if ! wait_ready "$name" "$port"; then
-    log "skipping $name: not answering 200 on 127.0.0.1:$port; log:"
-    tail -n 20 "$RUNDIR/$name.log" "$RUNDIR/$name-error.log" >&2 2>/dev/null || true
-    stop_pid "${PID[$name]}"
-    unset "PID[$name]"
-    return 1
-  fi
+  ready_or_skip "$name" "$port"
 }
 
 # One open-loop run against a target: per-second CSV and every arrival's outcome.

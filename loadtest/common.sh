@@ -27,3 +27,19 @@ wait_ready() {
   done
   return 1
 }
+
+# wait_ready NAME PORT, or say why the target is skipped (with the tail of its logs under
+# RUNDIR), stop it (with the script's stop_pid when it has one) and forget it. Needs log().
+ready_or_skip() {
+  local name=$1 port=$2
+  wait_ready "$name" "$port" && return 0
+  log "skipping $name: not answering 200 on 127.0.0.1:$port; log:"
+  tail -n 20 "$RUNDIR/$name.log" "$RUNDIR/$name-error.log" >&2 2>/dev/null || true
+  if declare -F stop_pid >/dev/null; then
+    stop_pid "${PID[$name]}"
+  else
+    kill -TERM "${PID[$name]}" 2>/dev/null || true
+  fi
+  unset "PID[$name]"
+  return 1
+}

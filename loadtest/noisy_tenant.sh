@@ -145,13 +145,7 @@ start() {
       ;;
   esac
   PID[$name]=$!
-  if ! wait_ready "$name" "$port"; then
-    log "skipping $name: not answering 200 on 127.0.0.1:$port; log:"
-    tail -n 20 "$RUNDIR/$name.log" "$RUNDIR/$name-error.log" >&2 2>/dev/null || true
-    kill -TERM "${PID[$name]}" 2>/dev/null || true
-    unset "PID[$name]"
-    return 1
-  fi
+  ready_or_skip "$name" "$port"
 }
 
 # One open-loop run against a target; prints the generator's TSV (header + one row per tenant).
