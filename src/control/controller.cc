@@ -46,56 +46,117 @@ bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w) {
   return limit_fell && fast_end_stayed && throughput_fell;
 }
 
+// While the limit binds, Little's law gives the target outright: the backend completes X per
+// second at mean latency W with the p99 `signal`, so X·W·(setpoint / signal) in flight holds its
+// p99 at the setpoint. That is an absolute figure, not a fraction of the current limit, so windows
+// that still carry the latency of a queue built before the last cut (the signal lags the limit by
+// one round trip) do not cut again below what keeps the backend busy. Otherwise (demand is the
+// bound) the limit scales by 1/e; with drops alone it steps down by 10 %.
 double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, double signal,
                       double setpoint_s) {
   double target = e > 1.0 + C::kDeadBand ? s.limit / e : s.limit * 0.9;  // else: drops alone
-  if (w.limit_binding() && signal > 0) {
+  if (w.limit_binding() && signal > 0 && e > 1.0 + C::kDeadBand) {
     const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
     const double little = completions * core::ToSeconds(w.mean) * setpoint_s / signal;
-    if (little > 0) target = std::min(target, little);
+    if (little > 0) target = std::min(little, s.limit);
   }
   return std::max(target, s.limit * C::kMaxDecrease);
 }
 
-// One step of the hill climb on throughput (see the class comment). Reads the previous state,
-// writes the next; returns what it did.
-// The p10 the backend shows without queueing: the lowest recent one, drifting up slowly so that
-// it follows a backend that became slower for good, and reset when cutting the limit did not
-// lower it (then it was the backend's own speed that changed).
-void TrackBaseP10(const ControllerState& state, const WindowStats& w, ControllerState& s) {
+// What the backend shows without queueing (see the class comment). The p10 baseline is the lowest
+// p10 over the last kBaseHorizon to 2 × kBaseHorizon (two epochs), with no upward drift, so a
+// sustained overload cannot pass its own queueing off as the baseline. A window whose p10 is
+// within tolerance of it had no queue in the backend: its mean latency is the service time, and
+// the baseline mean follows such windows (down quickly, up slowly, as a queue draining or noise
+// may inflate one). A backend that became slower for good shows as a mean above the baseline
+// with less throughput than the baseline had (queueing past the knee keeps throughput at its
+// maximum; a slower backend loses it): both baselines start again.
+void TrackBaseline(const ControllerState& state, const WindowStats& w, core::TimePoint now,
+                   ControllerState& s) {
   const double p10 = core::ToSeconds(w.p10);
-  if (w.samples < C::kMinSamplesP90 || p10 <= 0) return;
-  const double drift = std::pow(C::kBaseDriftPerSecond, core::ToSeconds(w.duration));
-  s.base_p10_s = state.base_p10_s <= 0 ? p10 : std::min(p10, state.base_p10_s * drift);
-  // A decrease that did not bring the p10 down shows its rise was not queueing: re-base.
-  if (state.last_was_decrease && state.last_p10_s > 0 && p10 >= 0.9 * state.last_p10_s) {
-    s.base_p10_s = p10;
-  }
+  const double mean = core::ToSeconds(w.mean);
+  if (w.samples < C::kMinSamplesP90 || p10 <= 0 || mean <= 0) return;
+  const double throughput = w.throughput();
   s.last_p10_s = p10;
+  const bool slower = state.base_mean_s > 0 &&
+                      mean > state.base_mean_s * (1 + C::kQueueTolerance) &&
+                      throughput < C::kSlowerThroughput * state.base_throughput;
+  if (state.base_p10_s <= 0 || slower) {
+    s.base_p10_s = s.epoch_min_p10_s = p10;
+    s.base_epoch_start = now;
+    s.base_mean_s = 0;  // relearnt from the next window without a queue
+    return;             // (this one may still hold a queue built before the change)
+  } else {
+    s.epoch_min_p10_s = std::min(p10, state.epoch_min_p10_s);
+    s.base_p10_s = std::min(p10, state.base_p10_s);
+    if (now - state.base_epoch_start >= C::kBaseHorizon) {
+      // The epoch that ends is at least a horizon long: its minimum alone is recent enough.
+      s.base_p10_s = s.epoch_min_p10_s;
+      s.epoch_min_p10_s = p10;
+      s.base_epoch_start = now;
+    }
+  }
+  // Queueing, or possibly (a p10 one histogram bucket up is within a 10 % tolerance, and a mean
+  // that took in a little queueing each time would creep up): not the service time alone.
+  // (Until there is a baseline mean any window after the first will do: the knee needs one.)
+  if (p10 > s.base_p10_s * (1 + C::kCleanTolerance) && state.base_mean_s > 0) return;
+  // A window shorter than its own p99 holds only the requests that finished early while the
+  // population in flight grew (slow start): the fast ones. Its mean is not the service time,
+  // but until there is a better one it is all there is (the knee rule corrects it upwards).
+  if (w.duration < w.p99 && state.base_mean_s > 0) return;
+  if (s.base_mean_s <= 0) {
+    s.base_mean_s = mean;
+  } else {
+    const double gain = mean < s.base_mean_s ? C::kBaseMeanFall : C::kBaseMeanRise;
+    s.base_mean_s += gain * (mean - s.base_mean_s);
+  }
+  s.base_throughput =
+      state.base_throughput > 0 ? 0.5 * (state.base_throughput + throughput) : throughput;
 }
 
-// Below the latency band with the limit binding: grow up to the backend's knee, read from the
-// p10 (see the class comment). Reads the previous state, writes the next.
-ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
-                             ControllerState& s, const ControllerParams& p, bool may_grow) {
-  const double p10 = core::ToSeconds(w.p10);
-  const double base = s.base_p10_s;
-  if (p10 <= 0 || base <= 0) return ControllerAction::kHold;
+// The limit binds: move to the backend's knee, X × the service time (Little's law: at its knee
+// the backend completes its maximum X with nothing waiting), plus headroom. The knee shows only
+// while the backend queues (its mean latency above the baseline); the last estimate is kept.
+// Without a queue the limit is at or below the knee and grows (doubling in slow start): by up to
+// 10 % + 1 to the last known knee, by 1 past it (the backend may have become faster; a step of
+// 10 % there would only add a queue the next window takes away again). Reads the previous state,
+// writes the next.
+ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w, ControllerState& s,
+                             const ControllerParams& p, bool may_grow) {
+  const double mean = core::ToSeconds(w.mean);
+  const double base = s.base_mean_s;
+  if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
   const double step_up = s.mode == ControllerMode::kRecovery ? 0.05 : 0.10;
   const double max_up = state.limit * (1 + step_up) + 1;
-  if (p10 <= base * (1 + C::kQueueTolerance)) {
-    if (!may_grow) return ControllerAction::kHold;
+  const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
+  // How full the limit was on average over the window (L = X × mean, Little), not at a burst.
+  const double fill = completions * mean / state.limit;
+  if (base <= 0 || mean <= base * (1 + C::kQueueTolerance)) {
+    // A limit that only rare bursts reach is not what holds demand back: growing it would only
+    // let more in at once when the backend slows down. (Poisson bursts need headroom above the
+    // average: a limit at 1/kBusyEnough of it keeps short queue waits.)
+    if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;
     // Until the first sign of the knee, double (slow start): the initial limit is a guess, and
     // while it is too low requests wait in sluice's queue.
-    s.limit = Clamp(state.starting ? state.limit * 2 : max_up, p);
+    if (state.starting) {
+      s.limit = Clamp(state.limit * 2, p);
+    } else {
+      const double known = state.knee > 0 ? state.knee * (1 + C::kKneeHeadroom) + 1 : max_up;
+      s.limit = Clamp(std::min(max_up, std::max(known, state.limit + 1)), p);
+      // A full limit without a queue in the backend proves the knee is at least this high.
+      if (state.knee > 0 && fill >= C::kSaturated) s.knee = std::max(state.knee, state.limit);
+    }
     return ControllerAction::kIncrease;
   }
   s.starting = false;
-  const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
-  const double waiting_in_backend = completions * (p10 - base);
-  const double knee = std::max(state.limit - waiting_in_backend, 1.0);
-  const double target = knee * (1 + C::kKneeHeadroom) + 1;
-  if (std::abs(target - state.limit) < 1.0 || (!may_grow && target > state.limit)) {
+  // X × service time is the knee only when the backend is at its maximum X, which needs the
+  // limit's worth of requests in flight all the time; with fewer, demand set X, and a latency
+  // above the baseline was noise or a burst.
+  if (fill < C::kSaturated) return ControllerAction::kHold;
+  const double knee = std::max(completions * base, 1.0);
+  s.knee = state.knee > 0 ? state.knee + C::kKneeSmoothing * (knee - state.knee) : knee;
+  const double target = s.knee * (1 + C::kKneeHeadroom) + 1;
+  if (std::abs(target - state.limit) < 0.5 || (!may_grow && target > state.limit)) {
     return ControllerAction::kHoldAtKnee;
   }
   // Half the way per window: one window's estimate is noisy, several agree.
@@ -124,23 +185,34 @@ ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats&
 
 std::string_view ModeName(ControllerMode mode) {
   switch (mode) {
-    case ControllerMode::kNormal: return "normal";
-    case ControllerMode::kOverload: return "overload";
-    case ControllerMode::kRecovery: return "recovery";
+    case ControllerMode::kNormal:
+      return "normal";
+    case ControllerMode::kOverload:
+      return "overload";
+    case ControllerMode::kRecovery:
+      return "recovery";
   }
   return "normal";
 }
 
 std::string_view ActionName(ControllerAction action) {
   switch (action) {
-    case ControllerAction::kHold: return "hold";
-    case ControllerAction::kHoldNoSignal: return "hold_no_signal";
-    case ControllerAction::kHoldAtKnee: return "hold_at_knee";
-    case ControllerAction::kHoldInfeasible: return "hold_infeasible";
-    case ControllerAction::kIncrease: return "increase";
-    case ControllerAction::kToKnee: return "to_knee";
-    case ControllerAction::kDecrease: return "decrease";
-    case ControllerAction::kSetToKnee: return "set_to_knee";
+    case ControllerAction::kHold:
+      return "hold";
+    case ControllerAction::kHoldNoSignal:
+      return "hold_no_signal";
+    case ControllerAction::kHoldAtKnee:
+      return "hold_at_knee";
+    case ControllerAction::kHoldInfeasible:
+      return "hold_infeasible";
+    case ControllerAction::kIncrease:
+      return "increase";
+    case ControllerAction::kToKnee:
+      return "to_knee";
+    case ControllerAction::kDecrease:
+      return "decrease";
+    case ControllerAction::kSetToKnee:
+      return "set_to_knee";
   }
   return "hold";
 }
@@ -186,7 +258,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
                      : kEwmaWeight * *signal + (1 - kEwmaWeight) * state.smoothed_s;
   const double e = s.smoothed_s / setpoint;
 
-  TrackBaseP10(state, w, s);
+  TrackBaseline(state, w, now, s);
   if (state.slo_infeasible) {
     if (e >= 1.0) {  // still slower than the objective
       d.action = HoldInfeasible(state, w, s, p);
@@ -205,6 +277,16 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // A cut that bought nothing proves an infeasible objective only while this window's own
   // latency is still beyond the band; otherwise the backend is fine at the new limit.
   const bool still_beyond = *signal > setpoint * (1.0 + kDeadBand);
+  // The last cut is still draining the backend's queue (its p10 fell by over 10 %): this
+  // window's latency is that old queue's, one round trip behind the limit. Cutting on it again
+  // would overshoot below the knee; the next window shows what the cut did.
+  const bool draining = state.last_was_decrease && state.last_p10_s > 0 &&
+                        core::ToSeconds(w.p10) < (1.0 - kQueueTolerance) * state.last_p10_s;
+  if ((above || drop_ratio > kDropThreshold) && draining && !severe) {
+    d.action = ControllerAction::kHold;
+    remember();
+    return out;
+  }
   if (above || drop_ratio > kDropThreshold) {
     if (above && still_beyond && DecreaseBoughtNothing(state, w)) {
       // Take the useless decrease back: the limit before it carried more at the same latency.
@@ -212,6 +294,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
       s.infeasible_base_s = *signal;
       // The latency it shows now is its own: so is its p10, the knee's baseline from here on.
       if (w.p10 > core::Duration::zero()) s.base_p10_s = core::ToSeconds(w.p10);
+      s.base_mean_s = core::ToSeconds(w.mean);
       d.infeasible_changed = true;
       s.limit = Clamp(state.last_limit, p);
       d.action = ControllerAction::kSetToKnee;

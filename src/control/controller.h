@@ -11,26 +11,38 @@
 // Setpoint T = setpoint_ratio × slo_p99 (the rest of the objective is sluice's queue budget).
 // e = smoothed / T. Inside the dead-band (|e − 1| ≤ 10 %) the limit holds.
 //
-// Decrease (e above the band, or drops > 5 % of samples): to limit / e — the multiplicative
-// correction Little's law implies when latency is queueing in the backend (L = λW: at a fixed
-// throughput, W scales with L) — but never below limit × 0.5 per window. While the limit binds
-// it is also capped by Little's law directly: completion rate × mean latency × T / signal, the
-// concurrency the backend sustains with its latency at the setpoint.
+// Decrease (e above the band, or drops > 5 % of samples). While the limit binds, to what Little's
+// law (L = λW) says holds the p99 at the setpoint: completion rate X × mean latency × T / signal.
+// That is an absolute figure from what the backend completed, not a fraction of the current
+// limit, so a window whose latency still carries the queue built before the last cut (the
+// signal lags the limit by a round trip) does not cut again below what keeps the backend busy;
+// and while the last cut is visibly draining that queue (the p10 fell by over 10 %) the limit
+// holds for a window. When demand is the bound: limit / e. Never below limit × 0.5 per window.
 //
 // Increase (e below the band, with a p99 to go by) only when sluice's limit is what held traffic
 // back in the window (requests found the gate full), and only up to the backend's knee: past it
-// more concurrency buys no throughput, it only waits inside the backend. The knee is read from
-// the fast end of the latency distribution. Below the knee the p10 is the service time alone;
-// past it every request also waits in the backend's queue, so the p10 rises by that wait q.
-// With completions at rate X, Little's law says X·q requests wait inside the backend: the knee
-// is ≈ limit − X·q. The baseline p10 is the lowest recent one; it drifts up 2 % a second so it
-// follows a backend that became slower for good, and is reset when a decrease did not lower the
-// p10 (then the backend's own speed changed). While the p10 shows no queueing (within 10 % of
-// the baseline) the limit grows by × 1.1 + 1 (half that step in RECOVERY; doubling in slow start,
-// until the first sign of the knee or of overload, since the initial limit is only a guess).
-// Otherwise it moves half the way (damping) to the knee plus a little headroom (× 1.05 + 1, so
-// the backend never idles waiting for a dispatch), at most × 0.5 down and + 10 % + 1 up. No
-// probing is needed: the knee shows in every window.
+// more concurrency buys no throughput, it only waits inside the backend. Little's law again: at
+// its knee the backend completes its maximum X with nothing waiting, so the knee is X × the
+// service time, and the service time is the mean latency of windows without a backend queue.
+// Such a window is one whose p10 is at its baseline (within 2 %): the lowest p10 of the last 10
+// to 20 s (two epochs of a windowed minimum, no upward drift, so a sustained overload cannot
+// pass its own queueing off as the baseline). The service-time baseline follows those windows
+// (down quickly, up slowly). A backend that became slower for good shows as a mean above the
+// baseline with a third less throughput than the baseline had (queueing past the knee keeps
+// throughput at its maximum; a slower backend loses it): both baselines start again.
+// (A window shorter than its own p99 does not teach the service time once there is one: while
+// the population in flight grows, only its fast requests finish inside it.)
+// While the mean shows no queueing (within 10 % of the service time) the limit is at or below
+// the knee: if it was busy (X × mean ≥ 70 % of it on average; a limit only bursts reach holds
+// nothing back, and growing it would only let more in at once when the backend slows down) it
+// grows by × 1.1 + 1 (half that step in RECOVERY; doubling in slow start, until the first sign
+// of the knee or of overload, since the initial limit is only a guess) up to the last known
+// knee, then by 1 a window, and a full limit without a queue raises the known knee to itself.
+// When the mean shows a queue and the limit is full (X × mean ≥ 90 % of it; otherwise demand set
+// X and the queue was a burst) the knee estimate X × service time is smoothed and the limit
+// moves half the way (damping) to it plus a little headroom (× 1.05 + 1, so the backend never
+// idles waiting for a dispatch), at most × 0.5 down and + 10 % + 1 up. No probing is needed: the
+// knee shows in every window that queues.
 //
 // Infeasible objective. If, in OVERLOAD, a decrease of the limit (≥ 20 %) did not lower the p10
 // (by ≥ 10 %) but cost throughput, the latency is the backend's own, not queueing: the objective
@@ -91,6 +103,11 @@ struct ControllerState {
   bool starting = true;  // slow start: no sign of the knee or of overload yet
   // Knee estimation (see the class comment).
   double base_p10_s = 0;        // the p10 without backend queueing; 0 until known
+  double base_mean_s = 0;       // the mean latency without backend queueing: the service time
+  double base_throughput = 0;   // of the last window without backend queueing
+  double knee = 0;              // the last estimate of the backend's knee (smoothed); 0: none
+  double epoch_min_p10_s = 0;   // the lowest p10 since base_epoch_start (the next baseline)
+  core::TimePoint base_epoch_start{};
   double last_p10_s = 0;
 
   [[nodiscard]] static ControllerState Initial(const ControllerParams& params, core::TimePoint now);
@@ -133,9 +150,16 @@ class Controller {
   static constexpr double kDropThreshold = 0.05;
   static constexpr double kInfeasibleQueueing = 2.0;
   static constexpr double kQueueTolerance = 0.10;  // p10 this far above its baseline: queueing
-  static constexpr double kBaseDriftPerSecond = 1.02;
+  static constexpr auto kBaseHorizon = std::chrono::seconds(10);
+  static constexpr double kSlowerThroughput = 0.67;
+  static constexpr double kSaturated = 0.9;  // in flight ÷ limit: the limit is always full
+  static constexpr double kBusyEnough = 0.7;  // in flight ÷ limit: growing it may help
+  static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
+  static constexpr double kBaseMeanFall = 0.3;  // EWMA gains of the baseline mean
+  static constexpr double kBaseMeanRise = 0.15;  // a baseline lost this much: backend slower
   static constexpr double kKneeHeadroom = 0.05;
   static constexpr double kKneeGain = 0.5;
+  static constexpr double kKneeSmoothing = 0.5;  // EWMA gain of the knee estimate
   static constexpr auto kOverloadDwell = std::chrono::milliseconds(1000);
   static constexpr auto kRecoveryDwell = std::chrono::milliseconds(2000);
 

@@ -9,6 +9,13 @@ ServiceTime Exponential(core::Duration mean) {
   };
 }
 
+ServiceTime Jittered(core::Duration base, core::Duration jitter) {
+  return [=](Rng& rng) {
+    std::uniform_real_distribution<double> d(0.0, 1.0);
+    return base + std::chrono::duration_cast<core::Duration>(jitter * d(rng));
+  };
+}
+
 ServiceTime Bimodal(core::Duration fast, core::Duration slow, double p_slow) {
   return [=](Rng& rng) { return std::bernoulli_distribution(p_slow)(rng) ? slow : fast; };
 }
@@ -23,8 +30,7 @@ void ModelBackend::Submit(std::function<void()> done) {
 
 void ModelBackend::Start(std::function<void()> done) {
   ++busy_;
-  const auto service =
-      std::chrono::duration_cast<core::Duration>(service_(rng_) * slowdown_);
+  const auto service = std::chrono::duration_cast<core::Duration>(service_(rng_) * slowdown_);
   loop_.After(service, [this, done = std::move(done)] {
     --busy_;
     if (!backlog_.empty()) {

@@ -16,6 +16,9 @@ using ServiceTime = std::function<core::Duration(Rng&)>;
 
 // Exponential service times with the given mean.
 ServiceTime Exponential(core::Duration mean);
+// `base` plus a uniform jitter in [0, jitter): a server that sleeps a fixed time on a timer, as
+// the loadtest stub does.
+ServiceTime Jittered(core::Duration base, core::Duration jitter);
 // `fast` with probability 1 − p_slow, else `slow`.
 ServiceTime Bimodal(core::Duration fast, core::Duration slow, double p_slow);
 

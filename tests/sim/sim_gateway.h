@@ -29,6 +29,7 @@ struct LimitSample {
   bool slo_infeasible;
   control::ControllerDecision decision;
   control::WindowStats window;
+  double base_mean_s = 0;  // the controller's service-time baseline (0 for other algorithms)
 };
 
 struct SimConfig {

@@ -23,8 +23,7 @@ ControllerParams Params() {
 
 // A window of 1 s with `samples` completions whose p99 is `p99` (p90 and mean below it) and
 // whose p10 is `p10` (the backend's service time alone: 1 ms).
-WindowStats Window(Duration p99, uint64_t samples = 400, uint64_t limited = 0,
-                   Duration p10 = 1ms) {
+WindowStats Window(Duration p99, uint64_t samples = 400, uint64_t limited = 0, Duration p10 = 1ms) {
   WindowStats w;
   w.duration = 1s;
   w.samples = samples;
@@ -33,6 +32,17 @@ WindowStats Window(Duration p99, uint64_t samples = 400, uint64_t limited = 0,
   w.mean = p99 / 2;
   w.p10 = p10;
   w.limited = limited;
+  return w;
+}
+
+// A window with `limit` requests in flight on average (the limit full: X × mean = limit) and no
+// queue in the backend (mean 50 ms, the service time; p99 100 ms).
+// A low limit completes few requests a second: the window stays open until it has a p99's worth.
+WindowStats Full(double limit, uint64_t limited = 10) {
+  const double per_second = limit / 0.05;
+  const double seconds = std::max(1.0, Controller::kMinSamplesP99 / per_second);
+  WindowStats w = Window(100ms, static_cast<uint64_t>(std::ceil(per_second * seconds)), limited);
+  w.duration = std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
   return w;
 }
 
@@ -69,60 +79,121 @@ TEST(ControllerTest, DecreasesByTheErrorButAtMostHalfPerWindow) {
   EXPECT_EQ(severe.Step(Window(2s)), 20);  // e = 10, capped at ×0.5
 }
 
-TEST(ControllerTest, LittlesLawCapsTheDecreaseWhenTheLimitBinds) {
+TEST(ControllerTest, LittlesLawSetsTheDecreaseWhenTheLimitBinds) {
   ControlLoop r;
-  WindowStats w = Window(300ms, 100, 50);  // e = 1.5 on p90? no: 100 samples → p90 = 210 ms
+  WindowStats w = Window(300ms, 100, 50);  // 100 samples: the p90 is the signal
   w.p90 = 300ms;
   w.mean = 100ms;
-  // Little: 100 completions/s × 0.1 s mean × (0.2 / 0.3) ≈ 6.7, below 40 / 1.5 but above ×0.5.
+  // Little: 100 completions/s × 0.1 s mean × (0.2 / 0.3) ≈ 6.7, below ×0.5 of 40.
   EXPECT_EQ(r.Step(w), 20);
-  ControlLoop loose;
-  w.mean = 500ms;  // Little allows 33: the error rule (26.7) decides
-  EXPECT_NEAR(loose.Step(w), 40 / 1.5, 1e-9);
+  ControlLoop lagging;
+  w.mean = 500ms;
+  // Little's 33.3, not the error rule's 40 / 1.5 = 26.7: an absolute figure from what the backend
+  // completed, which a latency lagging behind an earlier cut does not drive lower still.
+  EXPECT_NEAR(lagging.Step(w), 100 * 0.5 * 0.2 / 0.3, 1e-9);
 }
 
 TEST(ControllerTest, IncreasesOnlyWhenTheLimitBinds) {
   ControlLoop r;
   EXPECT_EQ(r.Step(Window(100ms, 400, 0)), 40);  // demand-bound: nothing to gain
   EXPECT_EQ(r.last.action, ControllerAction::kHold);
-  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 40 * 1.1 + 1);
+  EXPECT_EQ(r.Step(Full(40)), 40 * 1.1 + 1);
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
+}
+
+TEST(ControllerTest, ALimitOnlyBurstsReachDoesNotGrow) {
+  ControlLoop r;
+  r.Step(Window(100ms, 400, 0));
+  // 400/s × 50 ms = 20 in flight on average under a limit of 40: bursts found it full.
+  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 40);
+  EXPECT_EQ(r.last.action, ControllerAction::kHold);
 }
 
 TEST(ControllerTest, SlowStartDoublesUntilTheKneeShows) {
   ControlLoop r;
   r.state.starting = true;
-  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 80);
+  EXPECT_EQ(r.Step(Full(40)), 80);
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
-  EXPECT_EQ(r.Step(Window(100ms, 400, 10)), 160);
-  // The p10 rises: requests wait inside the backend. Slow start ends, the knee rule takes over.
-  r.Step(Window(100ms, 4000, 10, 2ms));
+  EXPECT_EQ(r.Step(Full(80)), 160);
+  // The mean rises 40 % over the service time (50 ms): requests wait inside the backend. Slow
+  // start ends, the knee rule takes over.
+  WindowStats queueing = Window(100ms, 4000, 10);
+  queueing.mean = 70ms;
+  r.Step(queueing);
   EXPECT_FALSE(r.state.starting);
   EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
 }
 
-TEST(ControllerTest, MovesHalfWayToTheKneeTheP10Shows) {
-  ControlLoop r;
-  r.Step(Window(100ms, 4000, 0, 1ms));  // not binding: holds, learns the p10 baseline (1 ms)
-  ASSERT_EQ(r.state.limit, 40);
-  // p10 3 ms: every request waited ~2 ms in the backend; at 4000/s that is 8 requests waiting
-  // (Little), so the knee is 32 and the target 32 × 1.05 + 1 = 34.6; half the way from 40.
-  EXPECT_NEAR(r.Step(Window(100ms, 4000, 1000, 3ms)), 40 + 0.5 * (34.6 - 40), 0.05);
-  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+// Demand-bound at 600/s with a mean of 50 ms (the service time: 30 in flight under a limit of 40).
+// A p10 above the baseline's 1 ms marks a window whose requests waited in the backend.
+WindowStats AtSixHundred(uint64_t limited, Duration mean, Duration p10 = 1ms) {
+  WindowStats w = Window(100ms, 600, limited, p10);
+  w.mean = mean;
+  return w;
 }
 
-TEST(ControllerTest, GrowsWhileTheP10ShowsNoQueueing) {
+TEST(ControllerTest, MovesHalfWayToTheKneeTheMeanShows) {
   ControlLoop r;
-  r.Step(Window(100ms, 4000, 0, 1ms));
-  EXPECT_EQ(r.Step(Window(100ms, 4000, 1000, 1050us)), 45);  // within 10 % of the baseline
+  r.Step(AtSixHundred(0, 50ms));  // the first window: its early finishers are short ones
+  r.Step(AtSixHundred(0, 50ms));  // learns the service time: 50 ms
+  ASSERT_EQ(r.state.base_mean_s, 0.05);
+  // Limit full (600/s × 65 ms = 39 in flight), mean 30 % above the service time: the backend
+  // queues. Its knee is 600/s × 50 ms = 30 (Little), the target 30 × 1.05 + 1 = 32.5; half way.
+  EXPECT_NEAR(r.Step(AtSixHundred(1000, 65ms, 2ms)), 40 + 0.5 * (32.5 - 40), 1e-9);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  EXPECT_NEAR(r.state.knee, 30, 1e-9);
+}
+
+TEST(ControllerTest, ALatencyAboveTheServiceTimeWithTheLimitNotFullIsNotTheKnee) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  // 600/s × 58 ms = 35 in flight, under 90 % of the limit: a burst found it full, demand set X.
+  EXPECT_EQ(r.Step(AtSixHundred(10, 58ms, 2ms)), 40);
+  EXPECT_EQ(r.last.action, ControllerAction::kHold);
+}
+
+TEST(ControllerTest, GrowsWhileTheMeanShowsNoQueueing) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  EXPECT_EQ(r.Step(AtSixHundred(1000, 54ms)), 45);  // within 10 % of the service time
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
 }
 
-TEST(ControllerTest, ABaselineThatIsTooOldDriftsUp) {
+TEST(ControllerTest, GrowthStopsAtTheLastKnownKneeThenCreepsByOne) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(1000, 65ms, 2ms));  // knee 30, limit 36.25
+  r.state.limit = 20;
+  EXPECT_NEAR(r.Step(AtSixHundred(1000, 50ms)), 20 * 1.1 + 1, 1e-9);  // far below: + 10 % + 1
+  r.state.limit = 32;
+  EXPECT_NEAR(r.Step(AtSixHundred(1000, 50ms)), 33, 1e-9);  // at the known knee (32.5): + 1
+}
+
+TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  // Three times slower: a third of the throughput at three times the latency. Queueing would
+  // keep the throughput; this is the backend's own speed.
+  WindowStats slower = Window(300ms, 200, 1000, 3ms);
+  slower.mean = 150ms;
+  r.Step(slower);
+  EXPECT_EQ(r.state.base_p10_s, 3e-3);
+  EXPECT_EQ(r.state.base_mean_s, 0) << "relearnt from the next window without a queue";
+  r.Step(slower);
+  EXPECT_EQ(r.state.base_mean_s, 0.15);
+}
+
+TEST(ControllerTest, TheP10BaselineIsTheLowestOfTheLastHorizonWithoutDrift) {
   ControlLoop r;
   r.Step(Window(100ms, 4000, 0, 1ms));
-  for (int i = 0; i < 60; ++i) r.Step(Window(100ms, 4000, 0, 10ms));
-  EXPECT_NEAR(r.state.base_p10_s, 1e-3 * std::pow(Controller::kBaseDriftPerSecond, 60), 1e-6);
+  for (int i = 0; i < 9; ++i) r.Step(Window(100ms, 4000, 0, 10ms));
+  EXPECT_EQ(r.state.base_p10_s, 1e-3) << "a sustained overload cannot pass off its queueing";
+  for (int i = 0; i < 12; ++i) r.Step(Window(100ms, 4000, 0, 10ms));
+  EXPECT_EQ(r.state.base_p10_s, 10e-3) << "after one to two horizons the old minimum expires";
 }
 
 TEST(ControllerTest, EarlyP90WindowsMayDecreaseButNeverMoveUp) {
@@ -133,7 +204,8 @@ TEST(ControllerTest, EarlyP90WindowsMayDecreaseButNeverMoveUp) {
   EXPECT_EQ(r.Step(early), 40);
   EXPECT_EQ(r.last.action, ControllerAction::kHold);
   // A window that ran its full time at a low rate is all the data there is: it may grow.
-  EXPECT_EQ(r.Step(Window(100ms, Controller::kMinSamplesP99 - 1, 100)), 45);
+  r.state.limit = 10;  // 199/s × 50 ms = 10 in flight: the limit is full
+  EXPECT_EQ(r.Step(Window(100ms, Controller::kMinSamplesP99 - 1, 100)), 12);
 }
 
 TEST(ControllerTest, TooFewSamplesHold) {
@@ -169,16 +241,17 @@ TEST(ControllerTest, DropsAloneDecrease) {
 
 TEST(ControllerTest, InfeasibleObjectiveHoldsAtTheKneeInsteadOfCollapsing) {
   ControlLoop r;
-  // The backend's own latency is 400 ms at any concurrency; throughput follows the limit.
-  WindowStats w = Window(400ms, 400, 100, 50ms);
-  EXPECT_EQ(r.Step(w), 20);  // looks like queueing at first: halve
-  w.samples = 200;           // half the concurrency, half the throughput, same p10 and p99
+  // The backend's own latency is 400 ms at any concurrency (p99; mean 200 ms); throughput
+  // follows the limit: 40 in flight complete 200/s.
+  WindowStats w = Window(400ms, 200, 100, 50ms);
+  EXPECT_EQ(r.Step(w), 20);  // looks like queueing at first: Little says 20
+  w.samples = 100;           // half the concurrency, half the throughput, same p10 and p99
   EXPECT_EQ(r.Step(w), 40);  // the decrease bought nothing: taken back
   EXPECT_EQ(r.last.action, ControllerAction::kSetToKnee);
   EXPECT_TRUE(r.state.slo_infeasible);
   EXPECT_TRUE(r.last.infeasible_changed);
   EXPECT_EQ(r.state.base_p10_s, 0.05) << "the backend's own p10 is the new baseline";
-  w.samples = 400;
+  w.samples = 200;
   w.limited = 0;
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(r.Step(w), 40.0) << "the latency is above the objective, yet no collapse";
@@ -207,7 +280,7 @@ TEST(ControllerTest, StaysWithinBounds) {
   ControlLoop r;
   for (int i = 0; i < 50; ++i) r.Step(Window(5s));
   EXPECT_EQ(r.state.limit, Params().min_limit);
-  for (int i = 0; i < 200; ++i) r.Step(Window(10ms, 400 + 40 * static_cast<uint64_t>(i), 10));
+  for (int i = 0; i < 200; ++i) r.Step(Full(r.state.limit));
   EXPECT_EQ(r.state.limit, Params().max_limit);
 }
 
