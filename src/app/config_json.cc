@@ -17,16 +17,47 @@ std::string Join(const std::vector<std::string>& parts) {
   return out + "]";
 }
 
+// The YAML spelling, in a fixed order (the written order carries no meaning).
+std::string ProtocolsJson(const config::ListenerProtocols& p) {
+  std::vector<std::string> names;
+  if (p.http1) names.push_back(R"("http1")");
+  if (p.h2c) names.push_back(R"("h2c")");
+  if (p.h2) names.push_back(R"("h2")");
+  return Join(names);
+}
+
+// File paths only: the key file's contents are never read here, let alone shown.
+std::string TlsJson(const config::TlsConfig& t) {
+  if (!t.enabled) return R"({"enabled":false})";
+  const char* version = t.min_version == config::TlsVersion::kTls13 ? "TLSv1.3" : "TLSv1.2";
+  return fmt::format(R"({{"enabled":true,"cert":{},"key":{},"client_ca":{},"min_version":"{}"}})",
+                     observability::JsonString(t.cert_file), observability::JsonString(t.key_file),
+                     observability::JsonString(t.client_ca_file), version);
+}
+
+std::string Http2Json(const config::Http2Config& h) {
+  const auto& a = h.abuse;
+  return fmt::format(
+      R"({{"max_concurrent_streams":{},"max_header_list_bytes":{},"initial_stream_window":{},)"
+      R"("max_stream_buffer":{},"max_connection_buffer":{},"hpack_table_bytes":{},)"
+      R"("abuse":{{"window":{},"max_resets":{},"max_settings":{},"max_pings":{},)"
+      R"("max_empty_data":{},"max_continuations":{}}}}})",
+      h.max_concurrent_streams, h.max_header_list_bytes, h.initial_stream_window_bytes,
+      h.max_stream_buffer_bytes, h.max_connection_buffer_bytes, h.hpack_table_bytes, Ms(a.window),
+      a.max_resets, a.max_settings, a.max_pings, a.max_empty_data, a.max_continuations);
+}
+
 std::string ListenerJson(const config::ListenerConfig& l) {
   std::vector<std::string> proxies;
   for (const auto& c : l.trusted_proxies) proxies.push_back(observability::JsonString(c.text));
   return fmt::format(
-      R"({{"name":{},"listen":{},"max_header_bytes":{},"max_headers":{},"header_timeout":{},)"
-      R"("body_timeout":{},"idle_timeout":{},"send_timeout":{},"max_requests_per_connection":{},)"
-      R"("trusted_proxies":{}}})",
+      R"({{"name":{},"listen":{},"protocols":{},"tls":{},"max_header_bytes":{},"max_headers":{},)"
+      R"("header_timeout":{},"body_timeout":{},"idle_timeout":{},"send_timeout":{},)"
+      R"("max_requests_per_connection":{},"trusted_proxies":{},"http2":{}}})",
       observability::JsonString(l.name), observability::JsonString(l.listen.ToString()),
-      l.max_header_bytes, l.max_headers, Ms(l.header_timeout), Ms(l.body_timeout),
-      Ms(l.idle_timeout), Ms(l.send_timeout), l.max_requests_per_connection, Join(proxies));
+      ProtocolsJson(l.protocols), TlsJson(l.tls), l.max_header_bytes, l.max_headers,
+      Ms(l.header_timeout), Ms(l.body_timeout), Ms(l.idle_timeout), Ms(l.send_timeout),
+      l.max_requests_per_connection, Join(proxies), Http2Json(l.http2));
 }
 
 std::string RouteJson(const config::RouteConfig& r) {

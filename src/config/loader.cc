@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/admission_sections.h"
+#include "config/listener_sections.h"
 #include "config/node_reader.h"
 #include "config/quote.h"
 #include "config/sections.h"
@@ -44,7 +45,9 @@ void ReadConfig(const Field& root, Config& out) {
   }
   if (auto f = map.Optional("tenants")) ReadTenants(*f, out.tenants, admission);
   if (auto f = map.Optional("identity")) ReadIdentity(*f, out.identity, admission);
-  if (auto f = map.Required("listeners")) ReadListeners(*f, out.listeners);
+  if (auto f = map.Required("listeners")) {
+    ReadListeners(*f, std::filesystem::path(out.source_file).parent_path(), out.listeners);
+  }
   std::vector<Reference> cluster_refs;
   if (auto f = map.Required("routes")) {
     ReadRoutes(*f, out.routes, cluster_refs, admission.class_refs);

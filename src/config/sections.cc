@@ -13,33 +13,9 @@
 namespace sluice::config {
 namespace {
 
-constexpr uint64_t kKiB = 1024;
-constexpr uint64_t kMiB = 1024 * kKiB;
-constexpr int64_t kMaxUint32 = std::numeric_limits<uint32_t>::max();
 constexpr int64_t kMaxConcurrency = 1'000'000;  // concurrency_limit and controller limits
 constexpr Millis kMaxSloP99 = std::chrono::minutes(10);
 constexpr uint32_t kDefaultInitialLimit = 20;  // clamped into [min_limit, max_limit]
-
-void ReadListenerBody(MapReader& map, ListenerConfig& out) {
-  if (auto f = map.Required("listen")) ReadHostPort(*f, /*allow_port_zero=*/true, out.listen);
-  if (auto f = map.Optional("max_header_bytes")) {
-    ReadSize(*f, kKiB, kMiB, out.max_header_bytes);
-  }
-  if (auto f = map.Optional("max_headers")) ReadInteger(*f, 1, 10'000, out.max_headers);
-  if (auto f = map.Optional("header_timeout")) ReadMillis(*f, false, out.header_timeout);
-  if (auto f = map.Optional("body_timeout")) ReadMillis(*f, false, out.body_timeout);
-  if (auto f = map.Optional("idle_timeout")) ReadMillis(*f, false, out.idle_timeout);
-  if (auto f = map.Optional("send_timeout")) ReadMillis(*f, false, out.send_timeout);
-  if (auto f = map.Optional("max_requests_per_connection")) {
-    ReadInteger(*f, 0, kMaxUint32, out.max_requests_per_connection);
-  }
-  if (auto f = map.Optional("trusted_proxies")) {
-    ForEachItem(*f, [&](const Field& item) {
-      Cidr cidr;
-      if (ReadCidr(item, cidr)) out.trusted_proxies.push_back(std::move(cidr));
-    });
-  }
-}
 
 bool IsRouteHost(std::string_view host) {
   if (host == "*") return true;
@@ -200,10 +176,6 @@ void ReadAdmin(const Field& field, AdminConfig& out) {
     const Field blame = token ? *token : Field{field.diag, field.node, "admin.token", field.mark};
     blame.Error("required when admin.listen is not a loopback address");
   }
-}
-
-void ReadListeners(const Field& field, std::vector<ListenerConfig>& out) {
-  ReadNamedList(field, "listener", out, ReadListenerBody);
 }
 
 void ReadRoutes(const Field& field, std::vector<RouteConfig>& out,

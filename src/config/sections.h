@@ -18,7 +18,7 @@ struct Reference {
 
 void ReadLog(const Field& field, LogConfig& out);
 void ReadAdmin(const Field& field, AdminConfig& out);
-void ReadListeners(const Field& field, std::vector<ListenerConfig>& out);
+// ReadListeners is in listener_sections.h.
 // `class_refs` gets each route's `class`, checked against the classes in loader.cc.
 void ReadRoutes(const Field& field, std::vector<RouteConfig>& out,
                 std::vector<Reference>& cluster_refs, std::vector<Reference>& class_refs);

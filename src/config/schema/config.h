@@ -40,9 +40,84 @@ struct AdminConfig {
   std::string token;  // bearer token; required when listen is not a loopback address
 };
 
+// Which application protocols a listener speaks (DESIGN §7). Cleartext listeners take http1
+// and/or h2c; with both, the listener tells them apart by the HTTP/2 connection preface
+// (RFC 9113 §3.4). TLS listeners take http1 and/or h2, offered by ALPN as "http/1.1" and "h2";
+// sluice prefers h2 when the client offers both (the order written in YAML does not matter).
+struct ListenerProtocols {
+  bool http1 = true;  // the default when `protocols:` is not written
+  bool h2c = false;   // HTTP/2 with prior knowledge over cleartext; never with tls
+  bool h2 = false;    // HTTP/2 over TLS, by ALPN; only with tls
+  [[nodiscard]] bool http2() const { return h2c || h2; }
+};
+
+enum class TlsVersion { kTls12, kTls13 };
+
+// Server-side TLS. The loader only checks that each file exists and is readable; the net module
+// parses the PEM files when it builds the OpenSSL context (and reports its own errors), again on
+// every reload so that rotated certificates are picked up. Relative paths in YAML are resolved
+// against the config file's directory, so the paths here work from any working directory.
+struct TlsConfig {
+  bool enabled = false;   // a `tls:` block is present
+  std::string cert_file;  // YAML `cert`: PEM certificate chain, leaf first; required
+  std::string key_file;   // YAML `key`: PEM private key of the leaf; required
+  // YAML `client_ca`: PEM bundle; when set, clients must present a certificate that verifies
+  // against it (mTLS). Empty: no client certificate is asked for.
+  std::string client_ca_file;
+  // TLS 1.0/1.1 are deprecated by RFC 8996; 1.2 stays the floor for older clients.
+  TlsVersion min_version = TlsVersion::kTls12;
+};
+
+// Per-connection abuse guards (DESIGN §7). Each is a count of frames the client may send within
+// `window`; one more ends the connection with GOAWAY (ENHANCE_YOUR_CALM) and counts
+// sluice_h2_abuse_total{kind}. The defaults are far above what browsers, gRPC keepalives or
+// service meshes send, and far below what the flood attacks need to hurt.
+struct Http2AbuseConfig {
+  Millis window{10'000};
+  // Streams the client cancels with RST_STREAM (CVE-2023-44487 "rapid reset"). Browsers cancel a
+  // few per navigation; the 2023 attacks ran thousands per second per connection.
+  uint32_t max_resets = 200;
+  uint32_t max_settings = 100;  // SETTINGS frames (each must be acknowledged: CVE-2019-9515)
+  uint32_t max_pings = 100;     // PING frames (each must be answered: CVE-2019-9512)
+  // DATA frames with no payload and no END_STREAM: they cost work and carry nothing
+  // (CVE-2019-9518).
+  uint32_t max_empty_data = 100;
+  // CONTINUATION frames in one header block, not per window (the 2024 CONTINUATION flood,
+  // CVE-2024-27316): a real client needs one or two at the default 16 KiB frame size.
+  uint32_t max_continuations = 16;
+};
+
+// HTTP/2 limits of one listener, used when its protocols include h2c or h2. Sizes in bytes.
+// Invariants checked by the loader: initial_stream_window <= max_stream_buffer <=
+// max_connection_buffer, so flow control alone bounds what a client can make sluice hold.
+struct Http2Config {
+  // SETTINGS_MAX_CONCURRENT_STREAMS; more → REFUSED_STREAM. RFC 9113 §6.5.2 advises >= 100 so
+  // that clients are not serialised needlessly.
+  uint32_t max_concurrent_streams = 100;
+  // SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §6.5.2 counts name + value + 32 per field). Resolved
+  // by the loader: when not written, the listener's max_header_bytes, so both protocols accept
+  // the same request heads.
+  uint32_t max_header_list_bytes = 16 * 1024;
+  // SETTINGS_INITIAL_WINDOW_SIZE: request body bytes a client may send on a stream before
+  // sluice consumes them (as the upstream accepts them). 64 KiB rather than the RFC's 65535 so
+  // that it reads as a round size; at most 2^31-1 (RFC 9113 §6.9.2).
+  uint32_t initial_stream_window_bytes = 64 * 1024;
+  // Body bytes held for one stream (either direction) while the other side is slow.
+  uint32_t max_stream_buffer_bytes = 256 * 1024;
+  // Bytes held for all streams of a connection; also the connection-level receive window
+  // sluice advertises, so a stalled upstream cannot make a client fill more than this.
+  uint32_t max_connection_buffer_bytes = 1024 * 1024;
+  // SETTINGS_HEADER_TABLE_SIZE: the HPACK decoder table the client may fill (RFC 7541 default).
+  uint32_t hpack_table_bytes = 4096;
+  Http2AbuseConfig abuse;
+};
+
 struct ListenerConfig {
   std::string name;
   HostPort listen;
+  ListenerProtocols protocols;  // YAML `protocols`, a list; default [http1]
+  TlsConfig tls;
+  Http2Config http2;
   // Protocol hygiene limits (DESIGN §7).
   uint64_t max_header_bytes = 16 * 1024;  // request line + headers; over → 431
   uint32_t max_headers = 100;             // header field count; over → 431

@@ -324,5 +324,48 @@ TEST(ConfigJsonTest, ShowsAdmissionPoliciesButOnlyTheCountOfApiKeys) {
   EXPECT_EQ(json["routes"][0]["cost"].text, "3");
 }
 
+TEST(ConfigJsonTest, ShowsListenerProtocolsTlsPathsAndHttp2Limits) {
+  auto cfg = FullConfig();
+  auto& pub = cfg.listeners.at(0);
+  pub.protocols = {.http1 = true, .h2c = false, .h2 = true};
+  pub.tls = {.enabled = true,
+             .cert_file = "/etc/sluice/tls/cert.pem",
+             .key_file = "/etc/sluice/tls/key.pem",
+             .client_ca_file = "",
+             .min_version = config::TlsVersion::kTls13};
+  pub.http2.max_concurrent_streams = 250;
+  pub.http2.initial_stream_window_bytes = 128 * 1024;
+  pub.http2.abuse.window = config::Millis{30'000};
+  pub.http2.abuse.max_continuations = 4;
+  const auto json = ParseOrFail(ConfigToJson(cfg));
+  const auto& l = json["listeners"][0];
+  ASSERT_EQ(l["protocols"].array.size(), 2u);
+  EXPECT_EQ(l["protocols"][0].text, "http1");
+  EXPECT_EQ(l["protocols"][1].text, "h2");
+  EXPECT_TRUE(l["tls"]["enabled"].boolean);
+  EXPECT_EQ(l["tls"]["cert"].text, "/etc/sluice/tls/cert.pem");
+  EXPECT_EQ(l["tls"]["key"].text, "/etc/sluice/tls/key.pem");
+  EXPECT_EQ(l["tls"]["client_ca"].text, "");
+  EXPECT_EQ(l["tls"]["min_version"].text, "TLSv1.3");
+  EXPECT_EQ(l["http2"]["max_concurrent_streams"].number, 250);
+  EXPECT_EQ(l["http2"]["max_header_list_bytes"].number, 16 * 1024);
+  EXPECT_EQ(l["http2"]["initial_stream_window"].number, 128 * 1024);
+  EXPECT_EQ(l["http2"]["max_stream_buffer"].number, 256 * 1024);
+  EXPECT_EQ(l["http2"]["max_connection_buffer"].number, 1024 * 1024);
+  EXPECT_EQ(l["http2"]["hpack_table_bytes"].number, 4096);
+  EXPECT_EQ(l["http2"]["abuse"]["window"].text, "30000ms");
+  EXPECT_EQ(l["http2"]["abuse"]["max_resets"].number, 200);
+  EXPECT_EQ(l["http2"]["abuse"]["max_settings"].number, 100);
+  EXPECT_EQ(l["http2"]["abuse"]["max_pings"].number, 100);
+  EXPECT_EQ(l["http2"]["abuse"]["max_empty_data"].number, 100);
+  EXPECT_EQ(l["http2"]["abuse"]["max_continuations"].number, 4);
+  // The schema defaults: HTTP/1.1 only, no TLS block (and only that is said about it).
+  const auto& internal = json["listeners"][1];
+  ASSERT_EQ(internal["protocols"].array.size(), 1u);
+  EXPECT_EQ(internal["protocols"][0].text, "http1");
+  EXPECT_EQ(internal["tls"].object.size(), 1u);
+  EXPECT_FALSE(internal["tls"]["enabled"].boolean);
+}
+
 }  // namespace
 }  // namespace sluice::app
