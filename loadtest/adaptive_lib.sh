@@ -247,7 +247,18 @@ run_all() {
     start_stub || die "capacity stub did not start: $(cat "$RUNDIR/stub.log")"
     if start_proxy "$name"; then
       log "running $name (${DURATION_S} s)"
+      local sampler=""
+      if [[ $name == sluice ]]; then
+        # The controller's state twice a second (limit, service time, knee, last window), to
+        # explain the limit afterwards; bounded by the run (killed below) and by a count.
+        (for ((i = 0; i < 4 * DURATION_S; i++)); do
+          curl -s -m 1 "http://127.0.0.1:$SLUICE_ADMIN_PORT/controller" && echo
+          sleep 0.5
+        done) >"$OUT/$SCENARIO-sluice-controller.jsonl" 2>/dev/null &
+        sampler=$!
+      fi
       run_load "$name" || log "generator failed for $name (see $OUT/$SCENARIO-loadgen.log)"
+      [[ -n $sampler ]] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
       active+=("$name")
       if [[ $name == sluice ]]; then
         curl -s -m 2 "http://127.0.0.1:$SLUICE_ADMIN_PORT/metrics" |
