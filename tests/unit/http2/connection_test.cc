@@ -1,0 +1,363 @@
+#include "http2/connection.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "connection_harness.h"
+
+namespace sluice::http2 {
+namespace {
+
+using testing::Client;
+using testing::Frame;
+using testing::GoawayCode;
+using testing::Harness;
+using testing::kGetBlock;
+using testing::kPreface;
+namespace asio = boost::asio;
+
+// Reads the whole request body, answers 200 with it (and hop-by-hop fields h2 must drop).
+asio::awaitable<void> Echo(http::ServerExchange& ex) {
+  std::string got;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const auto r = co_await ex.ReadBody(asio::buffer(buf));
+    if (!r.ok() || r.bytes == 0) break;
+    got.append(buf.data(), r.bytes);
+  }
+  http::ResponseHeader head;
+  head.result(http::Status::ok);
+  head.set("X-Method", ex.request().method_string());
+  head.set("X-Target", ex.request().target());
+  head.set("X-Host", ex.request()[http::Field::host]);
+  head.set(http::Field::connection, "keep-alive");
+  head.set(http::Field::keep_alive, "timeout=5");
+  const http::BodyLength length{got.size()};
+  const auto head_ec = co_await ex.WriteHead(std::move(head), length);
+  if (head_ec) co_return;
+  const auto body_ec = co_await ex.WriteBody(asio::buffer(got), true);
+  (void)body_ec;
+}
+
+// Answers `size` bytes in 16 KiB writes.
+auto Download(std::size_t size) {
+  return [size](http::ServerExchange& ex) -> asio::awaitable<void> {
+    http::ResponseHeader head;
+    head.result(http::Status::ok);
+    const http::BodyLength length{size};
+    const auto head_ec = co_await ex.WriteHead(std::move(head), length);
+    if (head_ec) co_return;
+    const std::string chunk(16 * 1024, 'x');
+    for (std::size_t sent = 0; sent < size; sent += chunk.size()) {
+      const auto ec = co_await ex.WriteBody(asio::buffer(chunk), sent + chunk.size() >= size);
+      if (ec) co_return;
+    }
+  };
+}
+
+TEST(Http2Connection, ServesARequestWithABodyAndStripsConnectionSpecificResponseFields) {
+  Harness h;
+  h.handler.behaviour = Echo;
+  h.Start();
+  Client client;
+  auto fields = Client::Get("/upload?x=1");
+  fields[0].second = "POST";
+  const std::string body(200 * 1024, 'b');  // several stream windows: consumed as read
+  const auto id = client.Request(fields, body);
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[id].closed; }));
+  const auto& s = client.streams[id];
+  EXPECT_EQ(s.close_code, NGHTTP2_NO_ERROR);
+  EXPECT_EQ(s.status, 200);
+  EXPECT_EQ(s.body, body);
+  EXPECT_EQ(s.headers.at("x-method"), "POST");
+  EXPECT_EQ(s.headers.at("x-target"), "/upload?x=1");
+  EXPECT_EQ(s.headers.at("x-host"), "example.com");
+  EXPECT_EQ(s.headers.at("content-length"), std::to_string(body.size()));
+  EXPECT_EQ(s.headers.count("connection"), 0u);
+  EXPECT_EQ(s.headers.count("keep-alive"), 0u);
+  EXPECT_EQ(h.handler.finished, 1);
+  EXPECT_EQ(h.conn->open_streams(), 0u);
+  EXPECT_EQ(h.metrics.streams_active().Value(), 0);
+}
+
+TEST(Http2Connection, RequestBodyWindowOpensOnlyAsTheHandlerReads) {
+  Harness h;
+  h.options.initial_stream_window = 16 * 1024;
+  asio::steady_timer gate(h.ioc, asio::steady_timer::time_point::max());
+  h.handler.behaviour = [&gate](http::ServerExchange& ex) -> asio::awaitable<void> {
+    co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));  // "upstream not ready"
+    co_await Echo(ex);
+  };
+  h.Start();
+  Client client;
+  h.Pump(client, [] { return false; });  // SETTINGS exchanged: our stream window applies
+  auto fields = Client::Get();
+  fields[0].second = "PUT";
+  const std::string body(256 * 1024, 'p');
+  const auto id = client.Request(fields, body);
+  h.Pump(client, [] { return false; });
+  // Unread: the client may send only one stream window, however long it waits.
+  EXPECT_EQ(client.body_sent(0), 16u * 1024);
+  EXPECT_EQ(nghttp2_session_get_stream_remote_window_size(client.session(), id), 0);
+  gate.cancel();
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[id].closed; }));
+  EXPECT_EQ(client.streams[id].body.size(), body.size());
+}
+
+TEST(Http2Connection, ZeroWindowClientBoundsBufferedResponse) {
+  Harness h;
+  h.options.max_stream_buffer = 64 * 1024;
+  h.options.max_connection_buffer = 96 * 1024;
+  h.handler.behaviour = Download(1024 * 1024);
+  h.Start();
+  Client client(/*initial_window=*/0);
+  const auto a = client.Request(Client::Get("/a"));
+  const auto b = client.Request(Client::Get("/b"));
+  h.Pump(client, [] { return false; });
+  // Both handlers are parked in WriteBody; the connection holds no more than its bound.
+  EXPECT_EQ(h.handler.started, 2);
+  EXPECT_EQ(h.handler.finished, 0);
+  EXPECT_EQ(h.conn->buffered_response_bytes(), 96u * 1024);
+  EXPECT_TRUE(client.streams[a].body.empty());
+  // The client opens its windows: everything arrives.
+  nghttp2_submit_window_update(client.session(), NGHTTP2_FLAG_NONE, a, 1 << 30);
+  nghttp2_submit_window_update(client.session(), NGHTTP2_FLAG_NONE, b, 1 << 30);
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[a].closed && client.streams[b].closed; }));
+  EXPECT_EQ(client.streams[a].body.size(), 1024u * 1024);
+  EXPECT_EQ(client.streams[b].body.size(), 1024u * 1024);
+  EXPECT_EQ(h.conn->buffered_response_bytes(), 0u);
+}
+
+TEST(Http2Connection, RefusesStreamsBeyondMaxConcurrentStreams) {
+  Harness h;
+  h.options.max_concurrent_streams = 2;
+  asio::steady_timer gate(h.ioc, asio::steady_timer::time_point::max());
+  h.handler.behaviour = [&gate](http::ServerExchange& ex) -> asio::awaitable<void> {
+    co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await Echo(ex);
+  };
+  h.Start();
+  Client client;
+  std::array<int32_t, 3> ids{};
+  for (auto& id : ids) id = client.Request(Client::Get());
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[ids[2]].closed; }));
+  EXPECT_EQ(client.streams[ids[2]].close_code, NGHTTP2_REFUSED_STREAM);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kTooManyStreams), 1);
+  gate.cancel();
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[ids[1]].closed; }));
+  EXPECT_EQ(client.streams[ids[0]].status, 200);
+  EXPECT_EQ(client.streams[ids[1]].status, 200);
+}
+
+TEST(Http2Connection, RapidResetEndsTheConnectionWithEnhanceYourCalm) {
+  Harness h;
+  h.options.abuse.rapid_reset = {10, std::chrono::milliseconds(10'000)};
+  h.handler.behaviour = Echo;
+  h.Start();
+  std::string attack(kPreface);
+  attack += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  for (uint32_t id = 1; id < 2 * 50; id += 2) {
+    attack +=
+        Frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, kGetBlock);
+    attack += Frame(NGHTTP2_RST_STREAM, 0, id, std::string("\0\0\0\x08", 4));  // CANCEL
+  }
+  EXPECT_FALSE(h.Send(attack).ok);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(h.conn->tripped(), AbuseKind::kRapidReset);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kRapidReset), 1);
+  EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kAbuse), 1);
+  h.RunHandlers();
+  EXPECT_EQ(h.handler.started, 0);  // reset streams never reach the handler (or an upstream)
+  EXPECT_FALSE(h.conn->WantsRead());
+}
+
+TEST(Http2Connection, ContinuationFloodEndsTheConnection) {
+  Harness h;
+  h.options.abuse.max_continuations = 4;
+  h.Start();
+  std::string attack(kPreface);
+  attack += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  attack += Frame(NGHTTP2_HEADERS, 0, 1, kGetBlock);
+  for (int i = 0; i < 10; ++i) attack += Frame(NGHTTP2_CONTINUATION, 0, 1, "");
+  EXPECT_FALSE(h.Send(attack).ok);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kContinuationFlood), 1);
+}
+
+TEST(Http2Connection, SettingsFloodEndsTheConnection) {
+  Harness h;
+  h.options.abuse.settings = {5, std::chrono::milliseconds(10'000)};
+  h.Start();
+  std::string flood(kPreface);
+  for (int i = 0; i < 5; ++i) flood += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  EXPECT_TRUE(h.Send(flood).ok);  // at the limit: fine
+  EXPECT_FALSE(GoawayCode(h.Drain()));
+  EXPECT_FALSE(h.Send(Frame(NGHTTP2_SETTINGS, 0, 0, "")).ok);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kSettingsFlood), 1);
+}
+
+TEST(Http2Connection, PingFloodEndsTheConnection) {
+  Harness h;
+  h.options.abuse.ping = {5, std::chrono::milliseconds(10'000)};
+  h.Start();
+  std::string flood(kPreface);
+  flood += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  for (int i = 0; i < 6; ++i) flood += Frame(NGHTTP2_PING, 0, 0, std::string(8, '\0'));
+  EXPECT_FALSE(h.Send(flood).ok);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kPingFlood), 1);
+}
+
+TEST(Http2Connection, PingsAfterTheWindowSlidesAreFine) {
+  Harness h;
+  h.options.abuse.ping = {5, std::chrono::milliseconds(10'000)};
+  h.Start();
+  std::string pings(kPreface);
+  pings += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  for (int i = 0; i < 5; ++i) pings += Frame(NGHTTP2_PING, 0, 0, std::string(8, '\0'));
+  EXPECT_TRUE(h.Send(pings).ok);
+  h.clock.Advance(std::chrono::seconds(10));
+  std::string more;
+  for (int i = 0; i < 5; ++i) more += Frame(NGHTTP2_PING, 0, 0, std::string(8, '\0'));
+  EXPECT_TRUE(h.Send(more).ok);
+  EXPECT_FALSE(GoawayCode(h.Drain()));
+}
+
+TEST(Http2Connection, EmptyDataFloodEndsTheConnection) {
+  Harness h;
+  h.options.abuse.empty_data = {5, std::chrono::milliseconds(10'000)};
+  h.handler.behaviour = Echo;
+  h.Start();
+  std::string flood(kPreface);
+  flood += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  flood += Frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, kGetBlock);
+  for (int i = 0; i < 6; ++i) flood += Frame(NGHTTP2_DATA, 0, 1, "");
+  EXPECT_FALSE(h.Send(flood).ok);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kEmptyDataFlood), 1);
+}
+
+TEST(Http2Connection, RejectsConnectionSpecificRequestFieldsWithStreamError) {
+  Harness h;
+  h.handler.behaviour = Echo;
+  h.Start();
+  Client client;
+  auto with_connection = Client::Get();
+  with_connection.emplace_back("connection", "keep-alive");
+  auto with_te = Client::Get();
+  with_te.emplace_back("te", "gzip");
+  auto with_upgrade = Client::Get();
+  with_upgrade.emplace_back("upgrade", "websocket");
+  auto with_trailers = Client::Get();
+  with_trailers.emplace_back("te", "trailers");  // the one TE value HTTP/2 allows
+  const auto a = client.Request(with_connection);
+  const auto b = client.Request(with_te);
+  const auto c = client.Request(with_upgrade);
+  const auto ok = client.Request(with_trailers);
+  ASSERT_TRUE(h.Pump(client, [&] {
+    return client.streams[a].closed && client.streams[b].closed && client.streams[c].closed &&
+           client.streams[ok].closed;
+  }));
+  EXPECT_EQ(client.streams[a].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(client.streams[b].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(client.streams[c].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(client.streams[ok].status, 200);
+  EXPECT_EQ(h.handler.started, 1);
+  EXPECT_FALSE(client.goaway_code);  // stream errors: the connection lives on
+}
+
+TEST(Http2Connection, RejectsMalformedPseudoHeaders) {
+  Harness h;
+  h.handler.behaviour = Echo;
+  h.Start();
+  Client client;
+  auto unknown = Client::Get();
+  unknown.emplace_back(":foo", "bar");
+  auto missing_path = Client::Get();
+  missing_path.pop_back();
+  auto after_regular = Client::Get();
+  after_regular.insert(after_regular.begin(), {"accept", "*/*"});
+  const auto a = client.Request(unknown);
+  const auto b = client.Request(missing_path);
+  const auto c = client.Request(after_regular);
+  ASSERT_TRUE(h.Pump(client, [&] {
+    return client.streams[a].closed && client.streams[b].closed && client.streams[c].closed;
+  }));
+  EXPECT_EQ(client.streams[a].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(client.streams[b].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(client.streams[c].close_code, NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(h.handler.started, 0);
+}
+
+TEST(Http2Connection, OversizedHeaderListIsMarkedFor431) {
+  Harness h;
+  h.options.max_header_list_bytes = 1024;
+  h.Start();
+  std::vector<std::shared_ptr<Stream>> seen;
+  struct Capture final : ConnectionOwner {
+    std::vector<std::shared_ptr<Stream>>& seen;
+    explicit Capture(std::vector<std::shared_ptr<Stream>>& s) : seen(s) {}
+    void OnRequest(std::shared_ptr<Stream> s) override { seen.push_back(std::move(s)); }
+    void OnOutputReady() override {}
+  } capture(seen);
+  Connection conn(h.options, capture, h.clock, h.ioc.get_executor(), h.info, &h.metrics);
+  Client client;
+  auto big = Client::Get();
+  big.emplace_back("x-big", std::string(2000, 'a'));
+  client.Request(big);
+  const auto bytes = client.Take();
+  ASSERT_TRUE(conn.Receive(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).ok);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0]->rejection(), http::Status::request_header_fields_too_large);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kHeaderListTooLarge), 1);
+}
+
+TEST(Http2Connection, GracefulShutdownLetsTheOpenStreamFinish) {
+  Harness h;
+  asio::steady_timer gate(h.ioc, asio::steady_timer::time_point::max());
+  h.handler.behaviour = [&gate](http::ServerExchange& ex) -> asio::awaitable<void> {
+    co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await Echo(ex);
+  };
+  h.Start();
+  Client client;
+  const auto id = client.Request(Client::Get());
+  h.Pump(client, [&] { return h.handler.started == 1; });
+  h.conn->BeginShutdown();
+  ASSERT_TRUE(h.Pump(client, [&] { return client.goaway_code.has_value(); }));
+  EXPECT_EQ(*client.goaway_code, NGHTTP2_NO_ERROR);
+  EXPECT_EQ(client.goaway_last_stream, id);
+  EXPECT_TRUE(h.conn->WantsRead());  // the stream is still open
+  gate.cancel();
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[id].closed; }));
+  EXPECT_EQ(client.streams[id].status, 200);
+  EXPECT_FALSE(h.conn->WantsRead());  // done: the owner may close
+  EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kShutdown), 1);
+}
+
+TEST(Http2Connection, ClientResetWakesTheWatcher) {
+  Harness h;
+  bool gone = false;
+  asio::steady_timer gate(h.ioc, asio::steady_timer::time_point::max());
+  h.handler.behaviour = [&](http::ServerExchange& ex) -> asio::awaitable<void> {
+    ex.WatchForClientGone([&] { gone = true; });
+    co_await gate.async_wait(asio::as_tuple(asio::use_awaitable));
+  };
+  h.Start();
+  Client client;
+  const auto id = client.Request(Client::Get());
+  h.Pump(client, [&] { return h.handler.started == 1; });
+  nghttp2_submit_rst_stream(client.session(), NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  ASSERT_TRUE(h.Pump(client, [&] { return gone; }));
+  gate.cancel();
+  h.RunHandlers();
+  EXPECT_EQ(h.conn->open_streams(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::http2
