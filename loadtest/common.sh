@@ -13,16 +13,18 @@ seconds() {
 }
 
 # Polls until GET READY_PATH (default /) on 127.0.0.1:PORT answers 200, for at most 10 s, with
-# the extra curl arguments in READY_CURL_ARGS (e.g. an API key the target requires). Fails at
+# the extra curl arguments in READY_CURL_ARGS (e.g. an API key the target requires, or
+# --http2-prior-knowledge) and READY_SCHEME (http, or https with -k in READY_CURL_ARGS). Fails at
 # once when the target's process is gone.
 READY_PATH=${READY_PATH:-/}
+READY_SCHEME=${READY_SCHEME:-http}
 READY_CURL_ARGS=()
 wait_ready() {
   local name=$1 port=$2 deadline=$((SECONDS + 10))
   while ((SECONDS < deadline)); do
     kill -0 "${PID[$name]}" 2>/dev/null || return 1
     [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "${READY_CURL_ARGS[@]}" \
-      "http://127.0.0.1:$port$READY_PATH") == 200 ]] && return 0
+      "$READY_SCHEME://127.0.0.1:$port$READY_PATH") == 200 ]] && return 0
     sleep 0.1
   done
   return 1
@@ -42,4 +44,35 @@ ready_or_skip() {
   fi
   unset "PID[$name]"
   return 1
+}
+
+# utime+stime in clock ticks, summed over ROOT and all its descendants (threads are included in
+# each process's own line). Parsed after the last ')' since the command name may hold spaces.
+tree_ticks() {
+  # A process may exit between the glob and the read: ignore cat's complaint (pipefail).
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
+    {
+      pid = substr($0, 1, index($0, " (") - 1)
+      s = $0; j = 0
+      while ((k = index(substr(s, j + 1), ")")) > 0) j += k
+      split(substr(s, j + 2), f, " ")
+      parent[pid] = f[2]; ticks[pid] = f[12] + f[13]
+    }
+    END {
+      in_tree[root] = 1; total = ticks[root]; grew = 1
+      while (grew) {
+        grew = 0
+        for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) {
+          in_tree[p] = 1; total += ticks[p]; grew = 1
+        }
+      }
+      print total + 0
+    }'
+}
+
+# Latency such as 530.00us, 2.61ms or 1.02s (as wrk and h2load print it), in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0;
+    else if (v ~ /m$/) printf "%.3f", v * 60000; else printf "%.3f", v * 1000 }'
 }

@@ -99,37 +99,6 @@ start() {
   ready_or_skip "$name" "$port"
 }
 
-# utime+stime in clock ticks, summed over ROOT and all its descendants (threads are included in
-# each process's own line). Parsed after the last ')' since the command name may hold spaces.
-tree_ticks() {
-  # A process may exit between the glob and the read: ignore cat's complaint (pipefail).
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
-    {
-      pid = substr($0, 1, index($0, " (") - 1)
-      s = $0; j = 0
-      while ((k = index(substr(s, j + 1), ")")) > 0) j += k
-      split(substr(s, j + 2), f, " ")
-      parent[pid] = f[2]; ticks[pid] = f[12] + f[13]
-    }
-    END {
-      in_tree[root] = 1; total = ticks[root]; grew = 1
-      while (grew) {
-        grew = 0
-        for (p in parent) if (!(p in in_tree) && (parent[p] in in_tree)) {
-          in_tree[p] = 1; total += ticks[p]; grew = 1
-        }
-      }
-      print total + 0
-    }'
-}
-
-# Latency such as 530.00us, 2.61ms or 1.02s, in milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0;
-    else if (v ~ /m$/) printf "%.3f", v * 60000; else printf "%.3f", v * 1000 }'
-}
-
 # --- start everything -------------------------------------------------------------------------
 for name in $TARGETS; do
   [[ -n ${PORT[$name]:-} ]] || die "unknown target $name (direct, sluice, haproxy, nginx)"
