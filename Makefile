@@ -10,6 +10,7 @@
 #   make loadtest-noisy one tenant floods: sluice, HAProxy, nginx (loadtest/noisy_tenant.sh)
 #   make loadtest-overload   3x overload: adaptive sluice vs tuned/untuned HAProxy, nginx
 #   make loadtest-slowdown   backend 3x slower mid-run, same targets (SLOW_FACTOR=5: infeasible)
+#   make loadtest-h2    h2load over h2c: sluice, HAProxy, nginx at 1/10/100 streams (loadtest/h2.sh)
 #   make clean
 
 BUILD ?= build
@@ -21,7 +22,7 @@ BENCH_ARGS ?= --benchmark_min_time=0.2
 
 .DEFAULT_GOAL := build
 .PHONY: deps deps-loadtest configure build run test test-asan check-config loadtest bench loadtest-noisy \
-	loadtest-overload loadtest-slowdown clean
+	loadtest-overload loadtest-slowdown loadtest-h2 clean
 
 deps:
 	scripts/install-deps.sh
@@ -64,6 +65,9 @@ loadtest-overload: deps-loadtest build
 
 loadtest-slowdown: deps-loadtest build
 	BUILD=$(BUILD) loadtest/slowdown.sh
+
+loadtest-h2: deps-loadtest build
+	BUILD=$(BUILD) loadtest/h2.sh
 
 # Built only when libbenchmark-dev is installed (deps-loadtest installs it); not a CTest test.
 bench: deps-loadtest configure
