@@ -2,8 +2,7 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,6 +11,9 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cerrno>
+#include <cstring>
+#include <type_traits>
 
 #include "http/local_reply.h"
 #include "http1/header_block_scanner.h"
@@ -32,69 +34,100 @@ namespace {
 // one connection pin much memory.
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// How long a graceful TLS close waits for the client's close_notify: many clients never send
+// it, and the wait holds the connection (and a drain) open.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
 
 }  // namespace
 
-ServerSession::ServerSession(asio::ip::tcp::socket socket, http::ConnectionInfo info,
-                             const SessionContext& context, net::ConnectionTracker& tracker)
-    : socket_(std::move(socket)),
+template <class S>
+BasicServerSession<S>::BasicServerSession(S stream, http::ConnectionInfo info,
+                                          const SessionContext& context,
+                                          net::ConnectionTracker& tracker,
+                                          std::string_view initial_bytes)
+    : stream_(std::move(stream)),
       info_(std::move(info)),
       context_(context),
       tracker_(tracker),
-      deadline_(net::SocketDeadline::Create(socket_)),
-      buffer_(context.options.max_header_bytes + 64 * 1024) {}
-
-ServerSession::~ServerSession() { deadline_->Detach(); }
-
-void ServerSession::Start() {
-  asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->Run(); },
-                 asio::detached);
-}
-
-void ServerSession::BeginDrain() {
-  draining_ = true;
-  if (idle_) {
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);  // the pending idle read ends and the session closes
+      deadline_(net::SocketDeadline::Create(tcp())),
+      // Room for whatever a sniffer read, so an oversized head still meets the 431 check.
+      buffer_(std::max(context.options.max_header_bytes + 64 * 1024, initial_bytes.size())) {
+  if (!initial_bytes.empty()) {
+    std::memcpy(buffer_.prepare(initial_bytes.size()).data(), initial_bytes.data(),
+                initial_bytes.size());
+    buffer_.commit(initial_bytes.size());
   }
 }
 
-asio::awaitable<void> ServerSession::Run() {
+template <class S>
+BasicServerSession<S>::~BasicServerSession() {
+  deadline_->Detach();
+}
+
+template <class S>
+void BasicServerSession<S>::Start() {
+  asio::co_spawn(
+      stream_.get_executor(), [self = this->shared_from_this()] { return self->Run(); },
+      asio::detached);
+}
+
+template <class S>
+void BasicServerSession<S>::BeginDrain() {
+  draining_ = true;
+  if (idle_) {
+    boost::system::error_code ignored;
+    tcp().cancel(ignored);  // the pending idle read ends and the session closes
+  }
+}
+
+template <class S>
+asio::awaitable<void> BasicServerSession<S>::Run() {
   tracker_.Add(this);
   if (context_.connections) context_.connections->Increment();
   boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
   while (!draining_) {
     if (co_await ReadRequestHead() == HeadOutcome::kClose) break;
     co_await ServeRequest();
     if (!keep_alive_) break;
   }
-  Close();
+  co_await Close();
   deadline_->Detach();
   tracker_.Remove(this);
   if (context_.connections) context_.connections->Decrement();
 }
 
-void ServerSession::Close() {
-  if (closed_) return;
+template <class S>
+asio::awaitable<void> BasicServerSession<S>::Close() {
+  if (closed_) co_return;
   closed_ = true;
+  if constexpr (std::is_same_v<S, net::TlsStream>) {
+    // close_notify tells the client the response was not truncated (RFC 8446 §6.1). Bounded
+    // by its own short deadline: the session's may already have passed.
+    deadline_->Disarm();
+    const auto deadline = Clock::now() + kTlsShutdownTimeout;  // named: see ReadRequestHead
+    co_await net::TlsShutdown(stream_, deadline);
+  }
   boost::system::error_code ignored;
   // Half-close first so a client still sending (pipelined bytes) gets our last response
   // instead of a reset.
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  socket_.close(ignored);
+  tcp().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  tcp().close(ignored);
 }
 
-asio::awaitable<bool> ServerSession::WaitForBytes() {
+template <class S>
+asio::awaitable<bool> BasicServerSession<S>::WaitForBytes() {
   const auto room = buffer_.max_size() - buffer_.size();
   if (room == 0) co_return false;
-  auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
+  auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
                                                   as_tuple(use_awaitable));
   buffer_.commit(n);
   co_return !ec;
 }
 
-asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
+template <class S>
+asio::awaitable<typename BasicServerSession<S>::HeadOutcome>
+BasicServerSession<S>::ReadRequestHead() {
   const auto& opt = context_.options;
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
@@ -173,12 +206,14 @@ asio::awaitable<ServerSession::HeadOutcome> ServerSession::ReadRequestHead() {
   co_return HeadOutcome::kRequest;
 }
 
-asio::awaitable<void> ServerSession::ServeRequest() {
+template <class S>
+asio::awaitable<void> BasicServerSession<S>::ServeRequest() {
   co_await context_.handler->Handle(*this);
   if (!response_finished_) {
     if (!response_started_ && !closed_) {
       keep_alive_ = false;
-      http::LocalReply reply{http::Status::internal_server_error, "internal_error", "internal error"};
+      http::LocalReply reply{http::Status::internal_server_error, "internal_error",
+                             "internal error"};
       co_await http::SendLocalReply(*this, std::move(reply));
     }
     keep_alive_ = false;  // a truncated response can only be delimited by closing
@@ -190,8 +225,10 @@ asio::awaitable<void> ServerSession::ServeRequest() {
   if (max != 0 && requests_served_ >= max) keep_alive_ = false;
 }
 
-asio::awaitable<void> ServerSession::RejectRequest(http::Status status, std::string_view reason,
-                                                   std::string_view detail) {
+template <class S>
+asio::awaitable<void> BasicServerSession<S>::RejectRequest(http::Status status,
+                                                           std::string_view reason,
+                                                           std::string_view detail) {
   keep_alive_ = false;
   context_.log->debug("{}:{} rejected: {} ({})", info_.peer_address.to_string(), info_.peer_port,
                       reason, detail);
@@ -213,14 +250,17 @@ asio::awaitable<void> ServerSession::RejectRequest(http::Status status, std::str
   }
 }
 
-http::BodyLength ServerSession::request_body_length() const {
+template <class S>
+http::BodyLength BasicServerSession<S>::request_body_length() const {
   if (parser_->is_done()) return {0};
   if (parser_->chunked()) return {};
   if (auto len = parser_->content_length()) return {*len};
   return {0};
 }
 
-http::BodyError ServerSession::ClassifyReadError(const boost::system::error_code& ec) const {
+template <class S>
+http::BodyError BasicServerSession<S>::ClassifyReadError(
+    const boost::system::error_code& ec) const {
   if (deadline_->expired()) return http::BodyError::kTimeout;
   if (ec == beast::http::error::partial_message) return http::BodyError::kClientGone;
   const auto& http_errors = make_error_code(beast::http::error::partial_message).category();
@@ -228,13 +268,14 @@ http::BodyError ServerSession::ClassifyReadError(const boost::system::error_code
   return http::BodyError::kClientGone;
 }
 
-asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer buf) {
+template <class S>
+asio::awaitable<http::ReadResult> BasicServerSession<S>::ReadBody(asio::mutable_buffer buf) {
   if (parser_->is_done() || buf.size() == 0) co_return http::ReadResult{};
   if (expect_continue_) {
     expect_continue_ = false;
     deadline_->ArmAfter(context_.options.send_timeout);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue),
-                                              as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(stream_, asio::buffer(kContinue), as_tuple(use_awaitable));
     deadline_->Disarm();
     if (ec) co_return http::ReadResult{http::BodyError::kClientGone};
   }
@@ -245,8 +286,8 @@ asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer b
     auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
-    auto [ec, n] = co_await beast::http::async_read_some(socket_, buffer_, *parser_,
-                                                         as_tuple(use_awaitable));
+    auto [ec, n] =
+        co_await beast::http::async_read_some(stream_, buffer_, *parser_, as_tuple(use_awaitable));
     if (ec == beast::http::error::need_buffer) ec = {};
     got = buf.size() - parser_->get().body().size;
     if (ec) {
@@ -265,8 +306,9 @@ asio::awaitable<http::ReadResult> ServerSession::ReadBody(asio::mutable_buffer b
   co_return http::ReadResult{http::BodyError::kNone, got};
 }
 
-asio::awaitable<http::error_code> ServerSession::WriteHead(http::ResponseHeader head,
-                                                           http::BodyLength length) {
+template <class S>
+asio::awaitable<http::error_code> BasicServerSession<S>::WriteHead(http::ResponseHeader head,
+                                                                   http::BodyLength length) {
   const auto max_requests = context_.options.max_requests_per_connection;
   if (draining_ || (max_requests != 0 && requests_served_ + 1 >= max_requests)) {
     keep_alive_ = false;
@@ -285,7 +327,9 @@ asio::awaitable<http::error_code> ServerSession::WriteHead(http::ResponseHeader 
   co_return http::error_code{};
 }
 
-asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer data, bool last) {
+template <class S>
+asio::awaitable<http::error_code> BasicServerSession<S>::WriteBody(asio::const_buffer data,
+                                                                   bool last) {
   if (response_finished_) co_return http::error_code{};
   if (response_bodyless_) data = {};
   std::string_view suffix;
@@ -298,7 +342,7 @@ asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer da
   if (asio::buffer_size(parts) == 0) co_return http::error_code{};
   response_started_ = true;  // from here on, bytes may be on the wire: no other reply fits
   deadline_->ArmAfter(context_.options.send_timeout);
-  auto [ec, n] = co_await asio::async_write(socket_, parts, as_tuple(use_awaitable));
+  auto [ec, n] = co_await asio::async_write(stream_, parts, as_tuple(use_awaitable));
   deadline_->Disarm();
   out_.clear();
   if (ec) {
@@ -312,30 +356,35 @@ asio::awaitable<http::error_code> ServerSession::WriteBody(asio::const_buffer da
 // A peek tells a closed connection (0 bytes: FIN) or a reset from a live one. When bytes are
 // waiting (a request body, or a pipelined request) a FIN behind them cannot be seen without
 // reading them, so the watch ends there: the request finds out when it reads or writes.
-void ServerSession::WatchForClientGone(std::function<void()> on_gone) {
+template <class S>
+void BasicServerSession<S>::WatchForClientGone(std::function<void()> on_gone) {
   on_client_gone_ = std::move(on_gone);
   if (buffer_.size() > 0) return;  // pipelined bytes already read: EOF would hide behind them
   AwaitClientReadable();
 }
 
-void ServerSession::StopWatchingForClientGone() {
+template <class S>
+void BasicServerSession<S>::StopWatchingForClientGone() {
   on_client_gone_ = nullptr;
   ++watch_;  // a wakeup already queued for the old watch is ignored
   boost::system::error_code ignored;
-  socket_.cancel(ignored);  // nothing else is pending while the handler waits
+  tcp().cancel(ignored);  // nothing else is pending while the handler waits
 }
 
-void ServerSession::AwaitClientReadable() {
-  socket_.async_wait(asio::socket_base::wait_read,
-                     [self = shared_from_this(), watch = watch_](const boost::system::error_code& ec) {
-                       self->OnClientReadable(ec, watch);
-                     });
+template <class S>
+void BasicServerSession<S>::AwaitClientReadable() {
+  // On the TCP socket even under TLS: a FIN or reset is visible there; a close_notify arrives as
+  // bytes and ends the watch like any other bytes would.
+  tcp().async_wait(asio::socket_base::wait_read,
+                   [self = this->shared_from_this(), watch = watch_](
+                       const boost::system::error_code& ec) { self->OnClientReadable(ec, watch); });
 }
 
-void ServerSession::OnClientReadable(const boost::system::error_code& ec, uint64_t watch) {
+template <class S>
+void BasicServerSession<S>::OnClientReadable(const boost::system::error_code& ec, uint64_t watch) {
   if (ec || watch != watch_ || !on_client_gone_) return;
   char byte = 0;
-  const auto n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const auto n = ::recv(tcp().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n > 0) return;  // bytes waiting: see above
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
     AwaitClientReadable();  // spurious wakeup
@@ -344,5 +393,8 @@ void ServerSession::OnClientReadable(const boost::system::error_code& ec, uint64
   keep_alive_ = false;
   std::exchange(on_client_gone_, nullptr)();
 }
+
+template class BasicServerSession<asio::ip::tcp::socket>;
+template class BasicServerSession<net::TlsStream>;
 
 }  // namespace sluice::http1

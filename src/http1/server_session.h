@@ -8,7 +8,14 @@
 // body → each write). On expiry it cancels the socket operation but keeps the socket, so a 408
 // can still be sent.
 //
+// A template on the byte stream so plain TCP and TLS share it (explicitly instantiated in the
+// .cc for both). A TLS stream arrives with its handshake done (net::TlsHandshake); deadlines and
+// the client-gone watch act on the TCP socket underneath, and a graceful close sends
+// close_notify before closing it.
+//
 // Thread-safety: owned by one worker; every member runs on the socket's executor.
+#include <spdlog/logger.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -16,13 +23,14 @@
 #include <boost/beast/http/parser.hpp>
 #include <memory>
 #include <optional>
-#include <spdlog/logger.h>
 #include <string>
+#include <string_view>
 
 #include "http/request_handler.h"
 #include "http1/session_options.h"
 #include "net/connection_tracker.h"
 #include "net/socket_deadline.h"
+#include "net/tls_stream.h"
 #include "observability/access_log.h"
 #include "observability/gateway_metrics.h"
 
@@ -38,13 +46,16 @@ struct SessionContext {
   std::shared_ptr<spdlog::logger> log;
 };
 
-class ServerSession final : public std::enable_shared_from_this<ServerSession>,
-                            public net::DrainableConnection,
-                            private http::ServerExchange {
+template <class AsyncStream>
+class BasicServerSession final
+    : public std::enable_shared_from_this<BasicServerSession<AsyncStream>>,
+      public net::DrainableConnection,
+      private http::ServerExchange {
  public:
-  ServerSession(boost::asio::ip::tcp::socket socket, http::ConnectionInfo info,
-                const SessionContext& context, net::ConnectionTracker& tracker);
-  ~ServerSession() override;
+  // `initial_bytes`: what a protocol sniffer already read from the stream; parsed first.
+  BasicServerSession(AsyncStream stream, http::ConnectionInfo info, const SessionContext& context,
+                     net::ConnectionTracker& tracker, std::string_view initial_bytes = {});
+  ~BasicServerSession() override;
 
   void Start();
   void BeginDrain() override;
@@ -59,7 +70,8 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   boost::asio::awaitable<void> RejectRequest(http::Status status, std::string_view reason,
                                              std::string_view detail);
   boost::asio::awaitable<bool> WaitForBytes();
-  void Close();
+  boost::asio::awaitable<void> Close();
+  boost::asio::ip::tcp::socket& tcp() { return net::TcpSocket(stream_); }
 
   // http::ServerExchange
   http::RequestHeader& request() override { return parser_->get().base(); }
@@ -81,7 +93,7 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
 
   http::BodyError ClassifyReadError(const boost::system::error_code& ec) const;
 
-  boost::asio::ip::tcp::socket socket_;
+  AsyncStream stream_;
   http::ConnectionInfo info_;
   const SessionContext& context_;
   net::ConnectionTracker& tracker_;
@@ -110,5 +122,11 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession>,
   bool idle_ = true;  // waiting for a new request: a drain may close at once
   bool closed_ = false;
 };
+
+using ServerSession = BasicServerSession<boost::asio::ip::tcp::socket>;
+using TlsServerSession = BasicServerSession<net::TlsStream>;
+
+extern template class BasicServerSession<boost::asio::ip::tcp::socket>;
+extern template class BasicServerSession<net::TlsStream>;
 
 }  // namespace sluice::http1
