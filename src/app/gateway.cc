@@ -1,9 +1,13 @@
 #include "app/gateway.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <csignal>
 
 #include "app/config_json.h"
+#include "app/protocol_sniffer.h"
+#include "app/session_options.h"
 
 namespace sluice::app {
 
@@ -18,18 +22,6 @@ constexpr auto kControllerTick = std::chrono::milliseconds(10);
 // How often the control thread looks at the open-connection count while draining.
 constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
 
-http1::SessionOptions ToSessionOptions(const config::ListenerConfig& l) {
-  http1::SessionOptions o;
-  o.max_header_bytes = l.max_header_bytes;
-  o.max_headers = l.max_headers;
-  o.header_timeout = l.header_timeout;
-  o.body_timeout = l.body_timeout;
-  o.idle_timeout = l.idle_timeout;
-  o.send_timeout = l.send_timeout;
-  o.max_requests_per_connection = l.max_requests_per_connection;
-  return o;
-}
-
 }  // namespace
 
 Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<spdlog::logger> log)
@@ -38,6 +30,7 @@ Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<s
       registry_(std::make_shared<prometheus::Registry>()),
       metrics_(registry_),
       admission_metrics_(*registry_),
+      h2_metrics_(*registry_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
       drain_timer_(control_),
       gauge_timer_(control_),
@@ -87,12 +80,21 @@ void Gateway::Start() {
 
 void Gateway::BuildListener(const config::ListenerConfig& cfg, std::size_t index) {
   auto rt = std::make_unique<ListenerRuntime>();
-  rt->context.options = ToSessionOptions(cfg);
-  rt->context.handler = handler_.get();
-  rt->context.protocol_errors = &metrics_.Route(cfg.name, "");
-  rt->context.access_log = access_log_.get();
-  rt->context.connections = &metrics_.Connections(cfg.name, "http1");
-  rt->context.log = log_;
+  rt->protocols = cfg.protocols;
+  rt->sniff_timeout = cfg.header_timeout;
+  rt->http1.options = Http1Options(cfg);
+  rt->http1.handler = handler_.get();
+  rt->http1.protocol_errors = &metrics_.Route(cfg.name, "");
+  rt->http1.access_log = access_log_.get();
+  rt->http1.connections = &metrics_.Connections(cfg.name, "http1");
+  rt->http1.log = log_;
+  rt->http2.options = Http2Options(cfg);
+  rt->http2.handler = handler_.get();
+  rt->http2.metrics = &h2_metrics_;
+  rt->http2.protocol_errors = rt->http1.protocol_errors;
+  rt->http2.access_log = access_log_.get();
+  rt->http2.connections = &metrics_.Connections(cfg.name, cfg.tls.enabled ? "h2" : "h2c");
+  rt->http2.log = log_;
   std::vector<std::string> cidrs;
   for (const auto& c : cfg.trusted_proxies) cidrs.push_back(c.text);
   rt->trusted = net::CidrSet::Parse(cidrs).value_or(net::CidrSet{});
@@ -119,9 +121,42 @@ void Gateway::Accept(ListenerRuntime& rt, std::size_t index, asio::ip::tcp::sock
   info.peer_port = peer.port();
   info.peer_trusted = rt.trusted.Contains(peer.address());
   info.worker = worker;
-  std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.context,
-                                         *trackers_[worker])
-      ->Start();
+  if (rt.protocols.h2c && rt.protocols.http1) {
+    SniffThenServe(rt, std::move(socket), std::move(info));
+  } else if (rt.protocols.h2c) {
+    info.protocol = http::Protocol::kHttp2;
+    std::make_shared<http2::ServerSession<asio::ip::tcp::socket>>(
+        std::move(socket), std::move(info), rt.http2, *trackers_[worker])
+        ->Start();
+  } else {
+    std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.http1,
+                                           *trackers_[worker])
+        ->Start();
+  }
+}
+
+void Gateway::SniffThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
+                             http::ConnectionInfo info) {
+  auto executor = socket.get_executor();
+  asio::co_spawn(
+      executor,
+      [this, &rt, socket = std::move(socket), info = std::move(info)]() mutable
+      -> asio::awaitable<void> {
+        auto sniffed = co_await SniffProtocol(socket, rt.sniff_timeout);
+        if (sniffed.failed) co_return;  // closed, reset or silent: nothing to answer
+        auto& tracker = *trackers_[info.worker];
+        if (sniffed.protocol == SniffedProtocol::kHttp2) {
+          info.protocol = http::Protocol::kHttp2;
+          std::make_shared<http2::ServerSession<asio::ip::tcp::socket>>(
+              std::move(socket), std::move(info), rt.http2, tracker, std::move(sniffed.received))
+              ->Start();
+        } else {
+          std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.http1,
+                                                 tracker, std::move(sniffed.received))
+              ->Start();
+        }
+      },
+      asio::detached);
 }
 
 uint16_t Gateway::listener_port(std::size_t index) const {

@@ -19,6 +19,8 @@
 #include "app/snapshot_builder.h"
 #include "config/schema/config.h"
 #include "http1/server_session.h"
+#include "http2/h2_metrics.h"
+#include "http2/server_session.h"
 #include "net/cidr_set.h"
 #include "net/connection_tracker.h"
 #include "net/listener.h"
@@ -54,7 +56,10 @@ class Gateway {
 
  private:
   struct ListenerRuntime {
-    http1::SessionContext context;
+    config::ListenerProtocols protocols;
+    http1::SessionContext http1;
+    http2::SessionContext http2;
+    std::chrono::milliseconds sniff_timeout{10'000};  // for the first bytes: the header timeout
     net::CidrSet trusted;
     std::unique_ptr<net::Listener> listener;
   };
@@ -62,6 +67,9 @@ class Gateway {
   void BuildListener(const config::ListenerConfig& cfg, std::size_t index);
   void Accept(ListenerRuntime& rt, std::size_t index, boost::asio::ip::tcp::socket socket,
               std::size_t worker);
+  // Both http1 and h2c on one port: the first bytes decide (app/protocol_sniffer.h).
+  void SniffThenServe(ListenerRuntime& rt, boost::asio::ip::tcp::socket socket,
+                      http::ConnectionInfo info);
   void WaitForSignal();
   void BeginDrain();
   void CheckDrained();
@@ -74,6 +82,7 @@ class Gateway {
   std::shared_ptr<prometheus::Registry> registry_;
   observability::GatewayMetrics metrics_;
   observability::AdmissionMetrics admission_metrics_;
+  http2::H2Metrics h2_metrics_;
   std::unique_ptr<AdmissionRegistry> admission_;
   std::unique_ptr<observability::AccessLog> access_log_;
   std::unique_ptr<net::WorkerPool> workers_;
