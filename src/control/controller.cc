@@ -165,6 +165,55 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   return ControllerAction::kToKnee;
 }
 
+// The service-time probe. The service time learnt from windows that look clean creeps up
+// (a p10 at its baseline does not rule out a queue that comes and goes), and with it the knee.
+// Every kProbeInterval, while the limit is full at the knee, it runs kProbeDepth lower for two
+// windows: the first drains the backend's queue, the second measures the mean latency with no
+// queue — the service time itself, taken half way. Then the limit goes back, and the knee rule
+// moves it with the new service time.
+// The cost is a tenth less concurrency for two windows every 10 s, paid only by backends whose
+// service time barely varies (mean < 1.5 × p10), where the p10 cannot see such a queue.
+std::optional<ControllerAction> Probe(const ControllerState& state, const WindowStats& w,
+                                      core::TimePoint now, ControllerState& s,
+                                      const ControllerParams& p) {
+  if (state.probe_phase == 1) {
+    s.probe_phase = 2;
+    return ControllerAction::kProbe;
+  }
+  const double mean = core::ToSeconds(w.mean);
+  const double completions = w.samples / std::max(core::ToSeconds(w.duration), 1e-9);
+  if (state.probe_phase == 2) {
+    s.probe_phase = 0;
+    s.next_probe_at = now + C::kProbeInterval;
+    if (w.samples >= C::kMinSamplesP90 && mean > 0 && state.base_mean_s > 0) {
+      // Half way: one window's mean is noisy when the service time varies.
+      s.base_mean_s = state.base_mean_s + C::kKneeGain * (mean - state.base_mean_s);
+      s.knee = state.knee * s.base_mean_s / state.base_mean_s;
+    }
+    // Back where it was; the knee rule takes it from there with the new service time.
+    s.limit = Clamp(std::max(state.probe_return_limit, state.limit), p);
+    return ControllerAction::kProbe;
+  }
+  // Only where the p10 cannot tell: with a spread of service times (the mean well above the
+  // fast end) any queue lifts the p10 and the windows that look clean are clean.
+  const bool narrow = state.base_mean_s < C::kNarrowService * state.base_p10_s;
+  if (state.starting || state.knee <= 0 || state.base_mean_s <= 0 || !w.limit_binding() ||
+      !narrow) {
+    return std::nullopt;
+  }
+  if (state.next_probe_at == core::TimePoint{}) {
+    s.next_probe_at = now + C::kProbeInterval;
+    return std::nullopt;
+  }
+  if (now < state.next_probe_at || completions * mean < C::kSaturated * state.limit) {
+    return std::nullopt;
+  }
+  s.probe_return_limit = state.limit;
+  s.limit = Clamp(state.limit * (1 - C::kProbeDepth), p);
+  s.probe_phase = 1;
+  return ControllerAction::kProbe;
+}
+
 // The objective cannot be met: latency is not the lever any more, throughput is. The limit
 // follows the knee; only latency clearly above what the backend showed at detection (queueing
 // in the backend, which the limit does control) still brings it down.
@@ -213,6 +262,8 @@ std::string_view ActionName(ControllerAction action) {
       return "decrease";
     case ControllerAction::kSetToKnee:
       return "set_to_knee";
+    case ControllerAction::kProbe:
+      return "probe";
   }
   return "hold";
 }
@@ -303,6 +354,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
       d.action = ControllerAction::kDecrease;
     }
     s.starting = false;
+    s.probe_phase = 0;  // latency first: a probe in progress is abandoned
     SetMode(s, d, ControllerMode::kOverload, now);
     remember();
     return out;
@@ -320,6 +372,11 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // start, whose short windows exist to catch up with demand).
   // A window that ran to its maximum time is as much data as a slow cluster will give: its p90
   // may move the limit too, or a limit cut too far at a low rate could never grow back.
+  if (const auto probe = Probe(state, w, now, s, p)) {
+    d.action = *probe;
+    remember();
+    return out;
+  }
   const bool p99_known = w.samples >= kMinSamplesP99 || state.starting ||
                          (w.samples >= kMinSamplesP90 && w.duration >= kFullWindow);
   // Demand fitting under the limit ends slow start too: the initial limit was enough, and

@@ -44,6 +44,13 @@
 // idles waiting for a dispatch), at most × 0.5 down and + 10 % + 1 up. No probing is needed: the
 // knee shows in every window that queues.
 //
+// Service-time probe. Where the service time barely varies (mean < 1.5 × p10) the p10 cannot
+// see a queue that comes and goes, the service time learnt from "clean" windows creeps up, and
+// the knee with it. There, every 10 s while the limit is full, the limit runs 10 % lower for two
+// windows: the first drains the backend's queue, the second measures the service time, taken
+// half way; then the limit goes back and the knee rule moves it. (Not Envoy's minRTT probe: no
+// pause, no pinning to a tiny limit; a tenth less concurrency for a second or so.)
+//
 // Infeasible objective. If, in OVERLOAD, a decrease of the limit (≥ 20 %) did not lower the p10
 // (by ≥ 10 %) but cost throughput, the latency is the backend's own, not queueing: the objective
 // cannot be met at any limit. The limit goes back to where it was before that decrease and from
@@ -106,6 +113,11 @@ struct ControllerState {
   double base_mean_s = 0;       // the mean latency without backend queueing: the service time
   double base_throughput = 0;   // of the last window without backend queueing
   double knee = 0;              // the last estimate of the backend's knee (smoothed); 0: none
+  // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
+  // window that measures. probe_return_limit is the limit before it.
+  int probe_phase = 0;
+  double probe_return_limit = 0;
+  core::TimePoint next_probe_at{};
   double epoch_min_p10_s = 0;   // the lowest p10 since base_epoch_start (the next baseline)
   core::TimePoint base_epoch_start{};
   double last_p10_s = 0;
@@ -123,6 +135,7 @@ enum class ControllerAction {
   kToKnee,
   kDecrease,
   kSetToKnee,
+  kProbe,  // the service-time probe lowered the limit, held it, or restored it
 };
 [[nodiscard]] std::string_view ActionName(ControllerAction action);
 
@@ -154,6 +167,9 @@ class Controller {
   static constexpr double kSlowerThroughput = 0.67;
   static constexpr double kSaturated = 0.9;  // in flight ÷ limit: the limit is always full
   static constexpr double kBusyEnough = 0.7;  // in flight ÷ limit: growing it may help
+  static constexpr auto kProbeInterval = std::chrono::seconds(10);
+  static constexpr double kProbeDepth = 0.10;  // the probe runs the limit this much lower
+  static constexpr double kNarrowService = 1.5;  // mean ÷ p10 below this: probe (see Probe)
   static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
   static constexpr double kBaseMeanFall = 0.3;  // EWMA gains of the baseline mean
   static constexpr double kBaseMeanRise = 0.15;  // a baseline lost this much: backend slower

@@ -9,7 +9,7 @@
 // the objective and the limit's coefficient of variation ≤ 5 % (exponential and bimodal
 // service); a backend 3× slower is back within the objective within 2 s; 0.7× load for ten
 // minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms, fixed): 3× overload
-// finds the slot count (limit ≤ 1.25 × 16, admitted p99 ≤ 125 ms); a 3× slowdown keeps ≥ 85 % of
+// finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3× slowdown keeps ≥ 85 % of
 // the slowed capacity within the objective. What does not hold yet is in the DISABLED_ test
 // below, with its reason. SIM_TRACE=1 prints every window's decision.
 #include <gtest/gtest.h>
@@ -146,6 +146,14 @@ Distribution ServiceTimes(int which) {
   return {"bimodal", Bimodal(6ms, 66ms, 0.1)};
 }
 
+std::vector<LimitSample> WithoutProbes(const std::vector<LimitSample>& limits) {
+  std::vector<LimitSample> out;
+  for (const auto& s : limits) {
+    if (s.decision.action != control::ControllerAction::kProbe) out.push_back(s);
+  }
+  return out;
+}
+
 double MeanLimit(const std::vector<LimitSample>& limits) {
   double sum = 0;
   for (const auto& s : limits) sum += s.limit;
@@ -164,7 +172,8 @@ void CheckThreeTimesOverload(int which, bool check_cv) {
     const double goodput = sim.Goodput(5s, 30s);
     const auto p99 = sim.P99(5s, 30s);
     const auto limits = sim.Limits(10s, 30s);
-    const double cv = CoefficientOfVariation(limits);
+    // The service-time probe's deliberate dips (two windows every 10 s) are not oscillation.
+    const double cv = CoefficientOfVariation(WithoutProbes(limits));
     std::printf(
         "[%s seed %lu] goodput %.0f/s (%.1f %% of capacity), admitted p99 %.1f ms, "
         "limit mean %.1f cv %.3f\n",
@@ -260,8 +269,8 @@ TEST(ControllerSimulation, StubThreeTimesOverloadFindsTheSlotCount) {
         static_cast<unsigned long>(seed), goodput, 100 * goodput / kStubCapacity,
         core::ToSeconds(p99) * 1e3, MeanLimit(limits), CoefficientOfVariation(limits));
     EXPECT_GE(goodput, 0.95 * kStubCapacity);
-    EXPECT_LE(p99, 125ms) << "1.25 × (service 50 ms + queue bound 50 ms)";
-    EXPECT_LE(MeanLimit(limits), 1.25 * kStubSlots);
+    EXPECT_LE(p99, 115ms) << "1.15 × (service 50 ms + queue bound 50 ms)";
+    EXPECT_LE(MeanLimit(limits), 1.2 * kStubSlots);
   }
 }
 

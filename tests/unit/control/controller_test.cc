@@ -172,6 +172,51 @@ TEST(ControllerTest, GrowthStopsAtTheLastKnownKneeThenCreepsByOne) {
   EXPECT_NEAR(r.Step(AtSixHundred(1000, 50ms)), 33, 1e-9);  // at the known knee (32.5): + 1
 }
 
+// A backend whose service time barely varies (p10 ≈ mean: 50 ms both), its limit full at the
+// knee, with a service time learnt too high (60 ms: a queue that came and went).
+ControlLoop AtTheKneeOfAFixedServiceTime() {
+  ControlLoop r;
+  r.state.limit = 20;
+  r.state.knee = 18;
+  r.state.base_mean_s = 0.060;
+  r.state.base_p10_s = r.state.epoch_min_p10_s = 0.050;
+  r.state.base_epoch_start = r.now;
+  return r;
+}
+
+// 20 in flight at 50 ms: 400/s, every request at the service time, limit full.
+WindowStats FixedServiceFull(double in_flight, Duration mean = 50ms) {
+  WindowStats w = Window(100ms, static_cast<uint64_t>(in_flight / core::ToSeconds(mean)), 10, 50ms);
+  w.mean = mean;
+  return w;
+}
+
+TEST(ControllerTest, ProbesTheServiceTimeBelowTheKneeEveryTenSeconds) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.Step(FixedServiceFull(20));  // schedules the first probe 10 s on
+  ASSERT_NE(r.last.action, ControllerAction::kProbe);
+  r.state.limit = 20;
+  r.now += Controller::kProbeInterval;
+  EXPECT_DOUBLE_EQ(r.Step(FixedServiceFull(20)), 20 * (1 - Controller::kProbeDepth));
+  EXPECT_EQ(r.last.action, ControllerAction::kProbe);
+  EXPECT_DOUBLE_EQ(r.Step(FixedServiceFull(18)), 18) << "held while the backend's queue drains";
+  const double base_before = r.state.base_mean_s;
+  r.Step(FixedServiceFull(18));  // the measuring window: the service time is 50 ms
+  EXPECT_EQ(r.last.action, ControllerAction::kProbe);
+  EXPECT_NEAR(r.state.base_mean_s, base_before + 0.5 * (0.050 - base_before), 1e-12);
+  EXPECT_DOUBLE_EQ(r.state.limit, 20) << "back where it was; the knee rule takes it from there";
+  EXPECT_EQ(r.state.probe_phase, 0);
+}
+
+TEST(ControllerTest, ABackendWithSpreadServiceTimesIsNotProbed) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.base_p10_s = 0.005;  // mean 60 ms, p10 5 ms: any queue lifts the p10
+  r.Step(FixedServiceFull(20));
+  r.now += 2 * Controller::kProbeInterval;
+  r.Step(FixedServiceFull(20));
+  EXPECT_NE(r.last.action, ControllerAction::kProbe);
+}
+
 TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
   ControlLoop r;
   r.Step(AtSixHundred(0, 50ms));
