@@ -104,8 +104,12 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   // population in flight grew (slow start): the fast ones. Its mean is not the service time,
   // but until there is a better one it is all there is (the knee rule corrects it upwards).
   if (w.duration < w.p99 && state.base_mean_s > 0) return;
+  const bool probed = state.knee > 0 && state.base_mean_s > 0 &&
+                      state.base_mean_s < C::kNarrowService * state.base_p10_s;
   if (s.base_mean_s <= 0) {
     s.base_mean_s = mean;
+  } else if (probed && mean >= s.base_mean_s) {
+    return;  // there only the probe may raise it: "clean" windows here can hold a queue
   } else {
     const double gain = mean < s.base_mean_s ? C::kBaseMeanFall : C::kBaseMeanRise;
     s.base_mean_s += gain * (mean - s.base_mean_s);
