@@ -87,7 +87,7 @@ asio::awaitable<void> Forwarder::Forward() {
   auto& req = exchange_.request();
   const auto& conn = exchange_.connection();
   const auto client = conn.peer_address.to_string();
-  RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_});
+  RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_, conn.protocol});
   const auto length = exchange_.request_body_length();
   const bool has_body = !length.empty();
   const bool head_request = req.method() == http::Verb::head;

@@ -13,7 +13,13 @@ using http::Field;
 
 namespace {
 
-constexpr std::string_view kVia = "1.1 sluice";
+constexpr std::string_view kPseudonym = "sluice";
+
+// RFC 9110 §7.6.3: the protocol name is omitted for HTTP, leaving only its version.
+std::string_view ReceivedProtocol(http::Protocol protocol, unsigned version) {
+  if (protocol == http::Protocol::kHttp2) return "2";
+  return version == 10 ? "1.0" : "1.1";
+}
 
 // Hop-by-hop (RFC 9110 §7.6.1) and framing fields; we frame bodies ourselves.
 constexpr std::array<Field, 10> kHopByHop = {
@@ -23,14 +29,16 @@ constexpr std::array<Field, 10> kHopByHop = {
     Field::proxy_authenticate};
 
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
-void AppendVia(http::Fields& fields) {
+void AppendVia(http::Fields& fields, std::string_view received_protocol) {
   std::string via;
   auto [begin, end] = fields.equal_range(Field::via);
   for (auto it = begin; it != end; ++it) {
     via += it->value();
     via += ", ";
   }
-  via += kVia;
+  via += received_protocol;
+  via += ' ';
+  via += kPseudonym;
   fields.set(Field::via, via);
 }
 
@@ -70,7 +78,7 @@ bool IsAcceptableRequestId(std::string_view id) {
 void RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ctx) {
   StripHopByHop(req);
   req.erase(Field::expect);  // sluice answers 100-continue itself
-  AppendVia(req);
+  AppendVia(req, ReceivedProtocol(ctx.protocol, req.version()));
   // X-Forwarded-For: an untrusted peer's claim about earlier hops is dropped, not extended.
   std::string xff;
   if (ctx.peer_trusted) {
@@ -91,7 +99,7 @@ void RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ct
 
 void RewriteResponseHeaders(http::ResponseHeader& res, std::string_view request_id) {
   StripHopByHop(res);
-  AppendVia(res);
+  AppendVia(res, ReceivedProtocol(http::Protocol::kHttp1, res.version()));
   res.set("X-Request-Id", request_id);
 }
 

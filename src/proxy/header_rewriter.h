@@ -2,6 +2,10 @@
 // What a proxy must change in headers as a message passes through (RFC 9110 §7.6):
 // drop hop-by-hop fields (the fixed list plus every name listed in Connection), re-frame the
 // body ourselves, record ourselves in Via, and tell the backend who the client is.
+//
+// Via's received-protocol (RFC 9110 §7.6.3) is the protocol of the message as sluice received
+// it: on a request, the client's ("2 sluice" for HTTP/2, "1.0"/"1.1" by the request line); on a
+// response, the upstream's (its status line's version; upstreams speak HTTP/1.x).
 #include <string>
 #include <string_view>
 
@@ -14,6 +18,7 @@ struct ForwardingContext {
   bool peer_trusted = false;        // keep an incoming X-Forwarded-For only from trusted peers
   bool tls = false;
   std::string_view request_id;
+  http::Protocol protocol = http::Protocol::kHttp1;  // what the request came in over
 };
 
 // Rewrites the client's request head in place for the upstream.

@@ -133,6 +133,22 @@ TEST(RewriteRequestHeadersTest, AddsViaWhenAbsent) {
   EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.1 sluice"});
 }
 
+TEST(RewriteRequestHeadersTest, ViaNamesHttp2ForARequestReceivedOverHttp2) {
+  auto req = Request();  // an HTTP/2 stream's head carries version 11 (HTTP/1.1 semantics)
+  req.set(Field::via, "1.1 edge");
+  auto ctx = Context();
+  ctx.protocol = http::Protocol::kHttp2;
+  RewriteRequestHeaders(req, ctx);
+  EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.1 edge, 2 sluice"});
+}
+
+TEST(RewriteRequestHeadersTest, ViaNamesHttp10ForAnHttp10Request) {
+  auto req = Request();
+  req.version(10);
+  RewriteRequestHeaders(req, Context());
+  EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.0 sluice"});
+}
+
 TEST(RewriteRequestHeadersTest, AppendsToExistingVia) {
   auto req = Request();
   req.set(Field::via, "1.0 fred, 1.1 p.example.net");
@@ -302,6 +318,15 @@ TEST(RewriteResponseHeadersTest, AppendsToBackendVia) {
   res.set(Field::via, "1.1 backend-cache");
   RewriteResponseHeaders(res, "req-1");
   EXPECT_EQ(Values(res, "Via"), std::vector<std::string>{"1.1 backend-cache, 1.1 sluice"});
+}
+
+// The response came from the upstream over HTTP/1.x: its received-protocol is the upstream's,
+// whatever protocol the client speaks (RFC 9110 §7.6.3).
+TEST(RewriteResponseHeadersTest, ViaNamesTheUpstreamResponsesVersion) {
+  http::ResponseHeader old_backend;
+  old_backend.version(10);
+  RewriteResponseHeaders(old_backend, "req-1");
+  EXPECT_EQ(Values(old_backend, "Via"), std::vector<std::string>{"1.0 sluice"});
 }
 
 // --- IsAcceptableRequestId ---
