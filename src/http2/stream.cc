@@ -117,7 +117,8 @@ asio::awaitable<http::ReadResult> Stream::ReadBody(asio::mutable_buffer buf) {
     if (closed_) co_return http::ReadResult{BodyError::kClientGone};
     const bool expired = co_await Wait(read_wake_, read_waiting_, *body_deadline_);
     if (expired && !closed_ && body_.size() == body_offset_ && !body_done_) {
-      Reset(NGHTTP2_CANCEL);
+      // No reset here: the handler answers (408, as over HTTP/1.1), and once that response has
+      // ended OnResponseEndSent stops the unfinished upload with RST_STREAM NO_ERROR.
       co_return http::ReadResult{BodyError::kTimeout};
     }
   }

@@ -6,6 +6,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <vector>
 
 #include "connection_harness.h"
 
@@ -338,6 +340,52 @@ TEST(Http2Connection, GracefulShutdownLetsTheOpenStreamFinish) {
   EXPECT_EQ(client.streams[id].status, 200);
   EXPECT_FALSE(h.conn->WantsRead());  // done: the owner may close
   EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kShutdown), 1);
+}
+
+// Regression: the stream was reset with CANCEL as the body deadline passed, so the handler's
+// 408 never reached the client (over HTTP/1.1 the same timeout is answered 408).
+TEST(Http2Connection, BodyTimeoutIsAnsweredThenTheUploadStoppedWithNoError) {
+  Harness h;
+  h.options.body_timeout = std::chrono::milliseconds(1);
+  http::BodyError seen = http::BodyError::kNone;
+  h.handler.behaviour = [&seen](http::ServerExchange& ex) -> asio::awaitable<void> {
+    std::array<char, 64> buf{};
+    const auto read = co_await ex.ReadBody(asio::buffer(buf));
+    seen = read.error;
+    http::ResponseHeader head;
+    head.result(http::Status::request_timeout);
+    const std::string text = "too slow";
+    if (co_await ex.WriteHead(std::move(head), http::BodyLength{text.size()})) co_return;
+    (void)co_await ex.WriteBody(asio::buffer(text), true);
+  };
+  h.Start();
+  Client client;
+  // A request head that announces a body which never comes.
+  auto fields = Client::Get();
+  fields[0].second = "POST";
+  fields.emplace_back("content-length", "100");
+  std::vector<nghttp2_nv> nv;
+  for (auto& [n, v] : fields) {
+    nv.push_back({reinterpret_cast<uint8_t*>(n.data()), reinterpret_cast<uint8_t*>(v.data()),
+                  n.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+  const int32_t id = nghttp2_submit_headers(client.session(), NGHTTP2_FLAG_NONE, -1, nullptr,
+                                            nv.data(), nv.size(), nullptr);
+  ASSERT_GT(id, 0);
+  // The body deadline runs on the real steady clock: let its timer fire, with a deadline.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!client.streams[id].closed && std::chrono::steady_clock::now() < give_up) {
+    h.Pump(client, [&] { return client.streams[id].closed; });
+    h.ioc.restart();
+    h.ioc.run_one_for(std::chrono::milliseconds(10));
+  }
+  h.Pump(client, [&] { return client.streams[id].closed; });
+  const auto& s = client.streams[id];
+  EXPECT_EQ(seen, http::BodyError::kTimeout);
+  ASSERT_TRUE(s.closed);
+  EXPECT_EQ(s.status, 408);
+  EXPECT_EQ(s.body, "too slow");
+  EXPECT_EQ(s.close_code, NGHTTP2_NO_ERROR) << "RFC 9113 §8.1: stop the upload, no error";
 }
 
 TEST(Http2Connection, ClientResetWakesTheWatcher) {
