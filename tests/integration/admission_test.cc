@@ -1,4 +1,7 @@
-// Admission over real sockets: tenant buckets (429), the cluster gate and queue (503).
+// Admission over real sockets: tenant buckets (429), the cluster gate and queue (503); over
+// HTTP/1.1 and h2c alike (issue 5: "429/503 with Retry-After and RateLimit headers all behave
+// identically").
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,11 +19,9 @@ std::string KeyRef(std::string_view raw_key) {
   return "sha256:" + admission::DigestHex(admission::Sha256(raw_key));
 }
 
-std::string GetWithKey(std::string_view key) {
-  return MakeRequest("GET", "/", {"X-Api-Key: " + std::string(key)});
-}
+HeaderList Key(std::string_view key) { return {{"X-Api-Key", std::string(key)}}; }
 
-class AdmissionTest : public ProxyFixture {
+class AdmissionFixture : public ProxyFixture {
  protected:
   // Tenant "acme" (key "k-acme") and "zeta" (key "k-zeta"); callers without a key get 401.
   void AddTenants(double acme_rate, uint32_t acme_burst, config::PolicyMode acme_mode) {
@@ -54,19 +55,49 @@ class AdmissionTest : public ProxyFixture {
                                const std::map<std::string, std::string>& labels) {
     return MetricValue(gateway().Scrape(), name, labels);
   }
+
+  // After a queued client gave up while `first` holds the only slot: the give-up is counted,
+  // its place is free again (a queue of one would answer 503 otherwise), and a new request
+  // gets the slot when `first` ends; the one given up on never went upstream.
+  void ExpectQueuedPlaceFreedAndNextServed(HttpClient& first) {
+    ASSERT_TRUE(WaitUntil([&] {
+      return Metric("sluice_admission_decisions_total",
+                    {{"decision", "cancelled"}, {"reason", "client_gone"}}) == 1.0;
+    }));
+    HttpClient next(first.protocol(), port());
+    ASSERT_TRUE(next.Start("GET", "/next"));
+    ASSERT_TRUE(WaitUntil([&] {
+      return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
+    }));
+    upstream.ReleaseHeld();
+    ASSERT_TRUE(first.Finish());
+    ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+    upstream.ReleaseHeld();
+    auto res = next.Finish();
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(upstream.request_count(), 2u) << "the request whose client left never went upstream";
+  }
 };
 
-TEST_F(AdmissionTest, AdmitsTheBurstThenAnswers429WithExactHeaders) {
+class AdmissionTest : public AdmissionFixture, public ::testing::WithParamInterface<Protocol> {
+ protected:
+  [[nodiscard]] Protocol protocol() const { return GetParam(); }
+  [[nodiscard]] bool h2() const { return GetParam() == Protocol::kH2c; }
+  std::optional<HttpResponse> Get(std::string_view path, const HeaderList& headers = {}) {
+    return Send(GetParam(), port(), "GET", path, headers);
+  }
+};
+
+TEST_P(AdmissionTest, AdmitsTheBurstThenAnswers429WithExactHeaders) {
   AddTenants(/*rate=*/0.5, /*burst=*/3, config::PolicyMode::kEnforce);
-  RawClient client(port());
+  HttpClient client(protocol(), port());
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
-    auto res = client.ReadResponse();
+    auto res = client.Get("/", Key("k-acme"));
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200) << res->raw;
   }
-  ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
-  auto res = client.ReadResponse();
+  auto res = client.Get("/", Key("k-acme"));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 429) << res->raw;
   EXPECT_EQ(res->Header("X-Sluice-Reason"), "tenant_rate");
@@ -80,22 +111,21 @@ TEST_F(AdmissionTest, AdmitsTheBurstThenAnswers429WithExactHeaders) {
   EXPECT_EQ(upstream.request_count(), 3u);  // the rejected request never reached the backend
 }
 
-TEST_F(AdmissionTest, MissingIdentityIsRejectedWith401) {
+TEST_P(AdmissionTest, MissingIdentityIsRejectedWith401) {
   AddTenants(100, 100, config::PolicyMode::kEnforce);
-  auto ex = SendAndReadResponse(port(), MakeRequest("GET", "/"), std::chrono::milliseconds(50));
-  ASSERT_TRUE(ex.response);
-  EXPECT_EQ(ex.response->status, 401);
-  EXPECT_EQ(ex.response->Header("X-Sluice-Reason"), "identity_missing");
-  EXPECT_TRUE(ex.response->HasHeader("WWW-Authenticate"));
+  auto res = Get("/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "identity_missing");
+  EXPECT_TRUE(res->HasHeader("WWW-Authenticate"));
   EXPECT_EQ(upstream.request_count(), 0u);
 }
 
-TEST_F(AdmissionTest, ShadowModePassesEverythingAndCountsWouldBeRejections) {
+TEST_P(AdmissionTest, ShadowModePassesEverythingAndCountsWouldBeRejections) {
   AddTenants(/*rate=*/0.5, /*burst=*/2, config::PolicyMode::kShadow);
-  RawClient client(port());
+  HttpClient client(protocol(), port());
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(client.Send(GetWithKey("k-acme")));
-    auto res = client.ReadResponse();
+    auto res = client.Get("/", Key("k-acme"));
     ASSERT_TRUE(res);
     EXPECT_EQ(res->status, 200);
   }
@@ -106,110 +136,108 @@ TEST_F(AdmissionTest, ShadowModePassesEverythingAndCountsWouldBeRejections) {
       3.0);
 }
 
-TEST_F(AdmissionTest, FloodingTenantIsLimitedWhileAnotherIsNot) {
+TEST_P(AdmissionTest, FloodingTenantIsLimitedWhileAnotherIsNot) {
   AddTenants(/*rate=*/0.5, /*burst=*/2, config::PolicyMode::kEnforce);
-  RawClient flood(port());
-  RawClient polite(port());
+  HttpClient flood(protocol(), port());
+  HttpClient polite(protocol(), port());
   int flood_429 = 0;
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(flood.Send(GetWithKey("k-acme")));
-    auto res = flood.ReadResponse();
+    auto res = flood.Get("/", Key("k-acme"));
     ASSERT_TRUE(res);
     if (res->status == 429) ++flood_429;
-    ASSERT_TRUE(polite.Send(GetWithKey("k-zeta")));
-    auto ok = polite.ReadResponse();
+    auto ok = polite.Get("/", Key("k-zeta"));
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->status, 200) << "the polite tenant must never be limited by the flooder";
   }
   EXPECT_GE(flood_429, 17);
 }
 
-TEST_F(AdmissionTest, FullQueueAnswers503WithRetryAfterAndNoStore) {
+TEST_P(AdmissionTest, FullQueueAnswers503WithRetryAfterAndNoStore) {
   GateWithQueueOfOne(std::chrono::seconds(5));
-  RawClient first(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  HttpClient first(protocol(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
-  RawClient second(port());
-  ASSERT_TRUE(second.Send(MakeRequest("GET", "/two")));
+  HttpClient second(protocol(), port());
+  ASSERT_TRUE(second.Start("GET", "/two"));
   ASSERT_TRUE(WaitUntil([&] {
     return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
   }));
-  auto third =
-      SendAndReadResponse(port(), MakeRequest("GET", "/three"), std::chrono::milliseconds(50));
-  ASSERT_TRUE(third.response);
-  EXPECT_EQ(third.response->status, 503);
-  EXPECT_EQ(third.response->Header("X-Sluice-Reason"), "queue_full");
-  EXPECT_EQ(third.response->Header("Cache-Control"), "no-store");
-  const int retry_after = std::stoi(third.response->Header("Retry-After").value_or("0"));
+  auto third = Get("/three");
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->status, 503);
+  EXPECT_EQ(third->Header("X-Sluice-Reason"), "queue_full");
+  EXPECT_EQ(third->Header("Cache-Control"), "no-store");
+  const int retry_after = std::stoi(third->Header("Retry-After").value_or("0"));
   EXPECT_GE(retry_after, 1);
   EXPECT_LE(retry_after, 60);
   // The slot passes from the first request to the queued one.
   upstream.ReleaseHeld();
-  auto one = first.ReadResponse();
+  auto one = first.Finish();
   ASSERT_TRUE(one);
   EXPECT_EQ(one->status, 200);
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
   upstream.ReleaseHeld();
-  auto two = second.ReadResponse();
+  auto two = second.Finish();
   ASSERT_TRUE(two);
   EXPECT_EQ(two->status, 200);
   EXPECT_EQ(upstream.request_count(), 2u);
 }
 
-TEST_F(AdmissionTest, WaiterPastMaxWaitGets503QueueTimeout) {
+TEST_P(AdmissionTest, WaiterPastMaxWaitGets503QueueTimeout) {
   GateWithQueueOfOne(std::chrono::milliseconds(200));
-  RawClient first(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  HttpClient first(protocol(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  HttpClient second(protocol(), port());
   const auto start = std::chrono::steady_clock::now();
-  auto second =
-      SendAndReadResponse(port(), MakeRequest("GET", "/two"), std::chrono::milliseconds(0));
+  auto res = second.Get("/two");
   const auto waited = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(second.response);
-  EXPECT_EQ(second.response->status, 503);
-  EXPECT_EQ(second.response->Header("X-Sluice-Reason"), "queue_timeout");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "queue_timeout");
   EXPECT_GE(waited, std::chrono::milliseconds(150));
   EXPECT_LT(waited, std::chrono::seconds(3));
   upstream.ReleaseHeld();
-  auto one = first.ReadResponse();
+  auto one = first.Finish();
   ASSERT_TRUE(one);
   EXPECT_EQ(one->status, 200);
 }
 
-TEST_F(AdmissionTest, ClientThatDisconnectsWhileQueuedFreesItsPlaceAtOnce) {
+TEST_P(AdmissionTest, ClientThatDisconnectsWhileQueuedFreesItsPlaceAtOnce) {
   GateWithQueueOfOne(std::chrono::seconds(30));
-  RawClient first(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  HttpClient first(protocol(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
   {
-    RawClient quitter(port());
-    ASSERT_TRUE(quitter.Send(MakeRequest("GET", "/quitter")));
+    HttpClient quitter(protocol(), port());
+    ASSERT_TRUE(quitter.Start("GET", "/quitter"));
     ASSERT_TRUE(WaitUntil([&] {
       return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
     }));
   }  // closes its connection while queued
-  ASSERT_TRUE(WaitUntil([&] {
-    return Metric("sluice_admission_decisions_total",
-                  {{"decision", "cancelled"}, {"reason", "client_gone"}}) == 1.0;
-  }));
-  // Its place is free again: a new request queues (a queue of one would answer 503 otherwise)
-  // and gets the slot when the first request ends.
-  RawClient next(port());
-  ASSERT_TRUE(next.Send(MakeRequest("GET", "/next")));
-  ASSERT_TRUE(WaitUntil([&] {
-    return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0;
-  }));
-  upstream.ReleaseHeld();
-  ASSERT_TRUE(first.ReadResponse());
-  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
-  upstream.ReleaseHeld();
-  auto res = next.ReadResponse();
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(upstream.request_count(), 2u) << "the request whose client left never went upstream";
+  ExpectQueuedPlaceFreedAndNextServed(first);
 }
 
-TEST_F(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
+// HTTP/2's way to give up on one request without closing the connection: RST_STREAM.
+TEST_P(AdmissionTest, StreamResetWhileQueuedFreesItsPlaceAtOnce) {
+  if (!h2()) GTEST_SKIP() << "RST_STREAM is HTTP/2 only";
+  GateWithQueueOfOne(std::chrono::seconds(30));
+  HttpClient first(protocol(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
+  H2Client quitter;
+  ASSERT_TRUE(quitter.Connect(port()));
+  const int32_t id = quitter.Submit("GET", "/quitter");
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(quitter.RunUntil(
+      [&] { return Metric("sluice_queue_depth", {{"class", "default"}}) == 1.0; }, 10s));
+  quitter.ResetStream(id);
+  quitter.Pump();
+  ExpectQueuedPlaceFreedAndNextServed(first);
+  EXPECT_TRUE(quitter.connection_open()) << "a reset stream leaves its connection alone";
+}
+
+TEST_P(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
   AddTenants(/*rate=*/1000, /*burst=*/1000, config::PolicyMode::kEnforce);
   auto& cluster = config.clusters.at(0);
   cluster.concurrency_limit = 1;
@@ -219,17 +247,17 @@ TEST_F(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
   const auto queued = [&](double depth) {
     return WaitUntil([&] { return Metric("sluice_queue_depth", {{"class", "default"}}) == depth; });
   };
-  std::vector<std::unique_ptr<RawClient>> flood;
+  std::vector<std::unique_ptr<HttpClient>> flood;
   for (int i = 0; i < 11; ++i) {  // one in flight, ten queued
-    flood.push_back(std::make_unique<RawClient>(port()));
-    ASSERT_TRUE(flood.back()->Send(MakeRequest("GET", "/flood", {"X-Api-Key: k-acme"})));
+    flood.push_back(std::make_unique<HttpClient>(protocol(), port()));
+    ASSERT_TRUE(flood.back()->Start("GET", "/flood", Key("k-acme")));
     if (i == 0) {
       ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
     }
   }
   ASSERT_TRUE(queued(10));
-  RawClient polite(port());
-  ASSERT_TRUE(polite.Send(MakeRequest("GET", "/polite", {"X-Api-Key: k-zeta"})));
+  HttpClient polite(protocol(), port());
+  ASSERT_TRUE(polite.Start("GET", "/polite", Key("k-zeta")));
   ASSERT_TRUE(queued(11));
   // Deficit round robin across tenants: the polite request is next but at most one flood
   // request, not behind all ten.
@@ -245,14 +273,16 @@ TEST_F(AdmissionTest, AQueuedFloodDoesNotDelayAnotherTenantsRequest) {
       requests.begin();
   EXPECT_LE(polite_at, 2) << "dispatch position of the polite tenant's request";
   upstream.ReleaseHeld();
-  auto res = polite.ReadResponse();
+  auto res = polite.Finish();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   for (int i = 0; i < 11; ++i) upstream.ReleaseHeld();  // let the rest finish
 }
 
+INSTANTIATE_TEST_SUITE_P(Protocols, AdmissionTest, BothProtocols(), ProtocolTestName);
+
 // Route "batch", tenant "critical": which class a request is counted (and queued) under.
-class ClassPrecedenceTest : public AdmissionTest,
+class ClassPrecedenceTest : public AdmissionFixture,
                             public ::testing::WithParamInterface<config::ClassPrecedence> {};
 
 TEST_P(ClassPrecedenceTest, RouteWinsUnlessConfiguredOtherwise) {
@@ -262,7 +292,8 @@ TEST_P(ClassPrecedenceTest, RouteWinsUnlessConfiguredOtherwise) {
   config.tenants.at(0).priority_class = "critical";
   config.routes.at(0).priority_class = "batch";
   config.clusters.at(0).concurrency_limit = 4;
-  auto ex = SendAndReadResponse(port(), GetWithKey("k-acme"), std::chrono::milliseconds(0));
+  auto ex = SendAndReadResponse(port(), MakeRequest("GET", "/", {"X-Api-Key: k-acme"}),
+                                std::chrono::milliseconds(0));
   ASSERT_TRUE(ex.response);
   EXPECT_EQ(ex.response->status, 200);
   const std::string expected =
@@ -276,30 +307,46 @@ INSTANTIATE_TEST_SUITE_P(Precedence, ClassPrecedenceTest,
                          ::testing::Values(config::ClassPrecedence::kRoute,
                                            config::ClassPrecedence::kTenant));
 
-// The client's own deadline caps the queue wait; max_wait (30 s) would be far longer.
-class ClientDeadlineTest : public AdmissionTest,
-                           public ::testing::WithParamInterface<std::string> {};
+// The client's own deadline caps the queue wait; max_wait (30 s) would be far longer. Both
+// headers over both protocols: grpc-timeout is what gRPC clients send, over HTTP/2.
+struct DeadlineHeader {
+  std::string test_name;
+  std::string name;
+  std::string value;
+};
+
+class ClientDeadlineTest
+    : public AdmissionFixture,
+      public ::testing::WithParamInterface<std::tuple<DeadlineHeader, Protocol>> {};
 
 TEST_P(ClientDeadlineTest, QueuedRequestGivesUpAtTheClientsDeadline) {
+  const auto& [header, protocol] = GetParam();
   GateWithQueueOfOne(std::chrono::seconds(30));
-  RawClient first(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  HttpClient first(protocol, port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
   const auto start = std::chrono::steady_clock::now();
-  auto second = SendAndReadResponse(port(), MakeRequest("GET", "/two", {GetParam()}),
-                                    std::chrono::milliseconds(0));
+  auto second = Send(protocol, port(), "GET", "/two", {{header.name, header.value}});
   const auto waited = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(second.response);
-  EXPECT_EQ(second.response->status, 503);
-  EXPECT_EQ(second.response->Header("X-Sluice-Reason"), "queue_timeout");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 503);
+  EXPECT_EQ(second->Header("X-Sluice-Reason"), "queue_timeout");
   EXPECT_GE(waited, std::chrono::milliseconds(250));
   EXPECT_LT(waited, std::chrono::seconds(5));
   upstream.ReleaseHeld();
-  ASSERT_TRUE(first.ReadResponse());
+  ASSERT_TRUE(first.Finish());
 }
 
-INSTANTIATE_TEST_SUITE_P(Headers, ClientDeadlineTest,
-                         ::testing::Values("X-Request-Timeout: 0.3", "grpc-timeout: 300m"));
+INSTANTIATE_TEST_SUITE_P(
+    Headers, ClientDeadlineTest,
+    ::testing::Combine(::testing::Values(DeadlineHeader{"XRequestTimeout", "X-Request-Timeout",
+                                                        "0.3"},
+                                         DeadlineHeader{"GrpcTimeout", "grpc-timeout", "300m"}),
+                       BothProtocols()),
+    [](const auto& info) {
+      return std::get<0>(info.param).test_name + "_" +
+             std::string(ProtocolName(std::get<1>(info.param)));
+    });
 
 }  // namespace
 }  // namespace sluice::testing
