@@ -1,6 +1,7 @@
 // The adaptive limit wired into the gateway over real sockets (issue 4): an enforcing controller
 // gates its cluster from its initial limit, a shadow one gates nothing, both feed the metrics and
-// /controller. How the limit moves is the simulation's job (tests/sim/).
+// /controller; requests over HTTP/1.1 and h2c are gated alike. How the limit moves is the
+// simulation's job (tests/sim/).
 #include <gtest/gtest.h>
 
 #include "support/json_reader.h"
@@ -10,7 +11,7 @@
 namespace sluice::testing {
 namespace {
 
-class ControllerTest : public ProxyFixture {
+class ControllerFixture : public ProxyFixture {
  protected:
   void Controlled(config::PolicyMode mode, uint32_t initial_limit) {
     auto& cluster = config.clusters.at(0);
@@ -28,23 +29,26 @@ class ControllerTest : public ProxyFixture {
   }
 };
 
-TEST_F(ControllerTest, AnEnforcingControllerGatesTheClusterAtItsLimit) {
+class ControllerTest : public ControllerFixture, public ::testing::WithParamInterface<Protocol> {};
+using ControllerAdminTest = ControllerFixture;
+
+TEST_P(ControllerTest, AnEnforcingControllerGatesTheClusterAtItsLimit) {
   Controlled(config::PolicyMode::kEnforce, /*initial_limit=*/1);
   upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("done"); });
-  RawClient first(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
+  HttpClient first(GetParam(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
-  RawClient second(port());
-  ASSERT_TRUE(second.Send(MakeRequest("GET", "/two")));
+  HttpClient second(GetParam(), port());
+  ASSERT_TRUE(second.Start("GET", "/two"));
   ASSERT_TRUE(WaitUntil([&] {
     return MetricValue(gateway().Scrape(), "sluice_queue_depth", {{"class", "default"}}) == 1.0;
   })) << "the second request waits for the controller's single slot";
   EXPECT_EQ(upstream.request_count(), 1u);
   upstream.ReleaseHeld();
-  ASSERT_TRUE(first.ReadResponse());
+  ASSERT_TRUE(first.Finish());
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }));
   upstream.ReleaseHeld();
-  auto res = second.ReadResponse();
+  auto res = second.Finish();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(Metric("sluice_concurrency_limit"), 1.0);
@@ -53,22 +57,24 @@ TEST_F(ControllerTest, AnEnforcingControllerGatesTheClusterAtItsLimit) {
   EXPECT_NEAR(Metric("sluice_controller_setpoint_seconds").value_or(0), 0.2, 1e-9);
 }
 
-TEST_F(ControllerTest, AShadowControllerGatesNothing) {
+TEST_P(ControllerTest, AShadowControllerGatesNothing) {
   Controlled(config::PolicyMode::kShadow, /*initial_limit=*/1);
   upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("done"); });
-  RawClient first(port());
-  RawClient second(port());
-  ASSERT_TRUE(first.Send(MakeRequest("GET", "/one")));
-  ASSERT_TRUE(second.Send(MakeRequest("GET", "/two")));
+  HttpClient first(GetParam(), port());
+  HttpClient second(GetParam(), port());
+  ASSERT_TRUE(first.Start("GET", "/one"));
+  ASSERT_TRUE(second.Start("GET", "/two"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 2; }))
       << "both reach the backend although the computed limit is 1";
   upstream.ReleaseHeld();
-  ASSERT_TRUE(first.ReadResponse());
-  ASSERT_TRUE(second.ReadResponse());
+  ASSERT_TRUE(first.Finish());
+  ASSERT_TRUE(second.Finish());
   EXPECT_EQ(Metric("sluice_concurrency_limit"), 1.0) << "computed and exported all the same";
 }
 
-TEST_F(ControllerTest, AdminControllerShowsEachControlledClustersState) {
+INSTANTIATE_TEST_SUITE_P(Protocols, ControllerTest, BothProtocols(), ProtocolTestName);
+
+TEST_F(ControllerAdminTest, ShowsEachControlledClustersState) {
   Controlled(config::PolicyMode::kEnforce, /*initial_limit=*/7);
   auto [status, body] = gateway().Admin("/controller");
   ASSERT_EQ(status, 200);
