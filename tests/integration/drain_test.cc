@@ -1,5 +1,6 @@
 // Graceful drain (DESIGN §8, SIGTERM path): stop accepting, report not-ready, let in-flight
-// requests finish with Connection: close, close idle connections, and exit 0.
+// requests finish with Connection: close (HTTP/1.1) or after a GOAWAY naming the last stream
+// taken (HTTP/2, RFC 9113 §6.8), close idle connections, and exit 0.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -9,21 +10,22 @@
 namespace sluice::testing {
 namespace {
 
-using DrainTest = ProxyFixture;
+using DrainTest = ProtocolProxyFixture;
+using DrainIdleGatewayTest = ProxyFixture;
 
 bool ConnectRefused(uint16_t port) {
   RawClient probe(port);
   return !probe.connected() && probe.connect_error() == ECONNREFUSED;
 }
 
-TEST_F(DrainTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
+TEST_P(DrainTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
   // The backend holds the answer until the test has checked everything that must hold
   // during the drain, instead of racing a fixed delay.
   upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("slow answer"); });
   auto& gw = gateway();
   const uint16_t listen_port = gw.port();
-  RawClient slow(listen_port);
-  ASSERT_TRUE(slow.Send(MakeRequest("GET", "/slow")));
+  HttpClient slow(protocol(), listen_port);
+  ASSERT_TRUE(slow.Start("GET", "/slow"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }, 5s));
   ASSERT_EQ(gw.Admin("/readyz").first, 200);
 
@@ -34,44 +36,64 @@ TEST_F(DrainTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
       << "the listener still accepts during a drain";
   EXPECT_FALSE(gw.exited()) << "exited with a request in flight";
 
+  if (h2()) {
+    // The GOAWAY comes at once, while the stream is still in flight, and names it as the last
+    // stream the server took, so the client knows it will be answered.
+    ASSERT_TRUE(slow.h2()->WaitForGoaway(5s));
+    EXPECT_EQ(slow.h2()->goaway()->last_stream_id, 1u);
+    EXPECT_EQ(slow.h2()->goaway()->error_code, h2error::kNoError);
+  }
   upstream.ReleaseHeld();
-  auto res = slow.ReadResponse();
+  auto res = slow.Finish();
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->body, "slow answer");
-  EXPECT_EQ(res->Header("Connection"), "close");
+  if (!h2()) {
+    EXPECT_EQ(res->Header("Connection"), "close");
+  }
   EXPECT_TRUE(slow.WaitForClose(3s));
+  if (h2()) {
+    EXPECT_TRUE(slow.h2()->WaitForClose(3s)) << "the socket closes after the last stream";
+  }
   EXPECT_EQ(gw.WaitForExit(5s), 0);
 }
 
-TEST_F(DrainTest, IdleKeepAliveConnectionsCloseAtOnce) {
+TEST_P(DrainTest, IdleKeepAliveConnectionsCloseAtOnce) {
   auto& gw = gateway();
-  RawClient idle(gw.port());
-  ASSERT_TRUE(idle.Send(MakeRequest("GET", "/")));
-  ASSERT_TRUE(idle.ReadResponse());
+  HttpClient idle(protocol(), gw.port());
+  ASSERT_TRUE(idle.Get("/"));
   gw.gateway().RequestDrain();
   EXPECT_TRUE(idle.WaitForClose(3s));
-  EXPECT_EQ(idle.buffered(), "");
+  if (h2()) {
+    ASSERT_TRUE(idle.h2()->goaway());
+    EXPECT_EQ(idle.h2()->goaway()->last_stream_id, 1u);
+    EXPECT_EQ(idle.h2()->goaway()->error_code, h2error::kNoError);
+    EXPECT_TRUE(idle.h2()->WaitForClose(3s));
+  } else {
+    EXPECT_EQ(idle.http1()->buffered(), "");
+  }
   EXPECT_EQ(gw.WaitForExit(5s), 0);
 }
 
-TEST_F(DrainTest, DrainWithNothingOpenExitsZero) {
+TEST_F(DrainIdleGatewayTest, DrainWithNothingOpenExitsZero) {
   auto& gw = gateway();
   gw.gateway().RequestDrain();
   EXPECT_EQ(gw.WaitForExit(5s), 0);
 }
 
-TEST_F(DrainTest, DrainTimeoutClosesStuckConnection) {
+TEST_P(DrainTest, DrainTimeoutClosesStuckConnection) {
   config.drain_timeout = std::chrono::milliseconds(300);
   StartGateway();
   upstream.SetHandler([](const RecordedRequest&) { return Reply::Never(); });
   auto& gw = gateway();
-  RawClient stuck(gw.port());
-  ASSERT_TRUE(stuck.Send(MakeRequest("GET", "/")));
+  HttpClient stuck(protocol(), gw.port());
+  ASSERT_TRUE(stuck.Start("GET", "/"));
   ASSERT_TRUE(WaitUntil([&] { return upstream.request_count() == 1; }, 5s));
   gw.gateway().RequestDrain();
   EXPECT_EQ(gw.WaitForExit(5s), 0) << "the drain deadline must end the process";
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, DrainTest, BothProtocols(), ProtocolTestName);
 
 }  // namespace
 }  // namespace sluice::testing
