@@ -1,9 +1,14 @@
-// Deadlines on both sides: slowloris heads (408 by a total deadline), idle keep-alive
-// connections, upstream response timeouts (504) and refused connects (502).
+// Deadlines on both sides: slowloris heads (408 by a total deadline; over HTTP/2 a header block
+// left open ends the connection), idle connections, slow request bodies, upstream response
+// timeouts (504) and refused connects (502). Waits are real (300 ms deadlines), so only cases
+// whose HTTP/2 path differs, or that pin a status mapping, run over both protocols.
 #include <gtest/gtest.h>
 
 #include <thread>
 
+#include "support/frame_reader.h"
+#include "support/frame_writer.h"
+#include "support/hpack_codec.h"
 #include "support/proxy_fixture.h"
 
 namespace sluice::testing {
@@ -11,14 +16,21 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class TimeoutsTest : public ProxyFixture {
+class TimeoutsFixture : public ProxyFixture {
  protected:
-  TimeoutsTest() {
+  TimeoutsFixture() {
     auto& l = config.listeners[0];
     l.header_timeout = 300ms;
     l.idle_timeout = 300ms;
     l.body_timeout = 300ms;
   }
+};
+
+using TimeoutsTest = TimeoutsFixture;
+class BothProtocolsTimeoutsTest : public TimeoutsFixture,
+                                  public ::testing::WithParamInterface<Protocol> {
+ protected:
+  [[nodiscard]] bool h2() const { return GetParam() == Protocol::kH2c; }
 };
 
 TEST_F(TimeoutsTest, SlowlorisHeadGets408ByTotalDeadline) {
@@ -56,10 +68,31 @@ TEST_F(TimeoutsTest, PartialHeadThenSilenceGets408) {
   EXPECT_TRUE(client.WaitForClose(2s));
 }
 
-TEST_F(TimeoutsTest, ClosesIdleKeepAliveConnectionAfterIdleTimeout) {
+// HTTP/2: a HEADERS frame without END_HEADERS and no CONTINUATION after it holds the
+// connection's HPACK state hostage; the header deadline ends the whole connection with GOAWAY
+// (RFC 9113 §6.10: nothing else may be sent on it until the block ends).
+TEST_F(TimeoutsTest, H2cHeaderBlockLeftOpenEndsConnectionWithGoaway) {
   RawClient client(port());
-  ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
-  auto res = client.ReadResponse();
+  ASSERT_TRUE(client.Send(
+      FrameWriter()
+          .ClientStart()
+          .Headers(1, HpackEncode(H2RequestHeaders("GET", "/")), /*flags=*/h2flag::kEndStream)
+          .bytes()));
+  const auto start = Clock::now();
+  const std::string received = client.ReadUntilClosed(3s);
+  const auto elapsed = Clock::now() - start;
+  EXPECT_TRUE(client.server_closed());
+  EXPECT_GE(elapsed, 250ms);
+  EXPECT_LT(elapsed, 2s);
+  const auto goaway = FindGoaway(ParseFrames(received));
+  ASSERT_TRUE(goaway);
+  EXPECT_EQ(goaway->error_code, h2error::kProtocolError);
+  EXPECT_EQ(upstream.bytes_received(), 0u);
+}
+
+TEST_P(BothProtocolsTimeoutsTest, ClosesIdleConnectionAfterIdleTimeout) {
+  HttpClient client(GetParam(), port());
+  auto res = client.Get("/");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   const auto start = Clock::now();
@@ -67,14 +100,30 @@ TEST_F(TimeoutsTest, ClosesIdleKeepAliveConnectionAfterIdleTimeout) {
   const auto elapsed = Clock::now() - start;
   EXPECT_GE(elapsed, 200ms);
   EXPECT_LT(elapsed, 2s);
-  EXPECT_EQ(client.buffered(), "") << "an idle close sends nothing (no 408 between requests)";
+  if (h2()) {
+    // HTTP/2 says why before closing: GOAWAY NO_ERROR naming the stream it served.
+    ASSERT_TRUE(client.h2()->goaway());
+    EXPECT_EQ(client.h2()->goaway()->error_code, h2error::kNoError);
+    EXPECT_EQ(client.h2()->goaway()->last_stream_id, 1u);
+    EXPECT_TRUE(client.h2()->WaitForClose(2s));
+  } else {
+    EXPECT_EQ(client.http1()->buffered(), "")
+        << "an idle close sends nothing (no 408 between requests)";
+  }
 }
 
-TEST_F(TimeoutsTest, ClosesConnectionThatNeverSendsARequest) {
-  RawClient client(port());
+TEST_P(BothProtocolsTimeoutsTest, ClosesConnectionThatNeverSendsARequest) {
+  HttpClient client(GetParam(), port());
   ASSERT_TRUE(client.connected());
   const auto start = Clock::now();
-  EXPECT_TRUE(client.WaitForClose(3s));
+  if (h2()) {
+    // Preface and SETTINGS, then nothing: idle from the start.
+    EXPECT_TRUE(client.h2()->WaitForClose(3s));
+    ASSERT_TRUE(client.h2()->goaway());
+    EXPECT_EQ(client.h2()->goaway()->last_stream_id, 0u);
+  } else {
+    EXPECT_TRUE(client.WaitForClose(3s));
+  }
   EXPECT_LT(Clock::now() - start, 2s);
 }
 
@@ -91,16 +140,39 @@ TEST_F(TimeoutsTest, SlowRequestBodyGets408) {
   EXPECT_TRUE(client.WaitForClose(2s));
 }
 
-TEST_F(TimeoutsTest, UpstreamResponseTimeoutGets504) {
+// The same answer as over HTTP/1.1 (408 request_body_timeout); then, the body being unfinished,
+// RST_STREAM NO_ERROR tells the client to stop sending it (RFC 9113 §8.1). Only the stream
+// ends: the connection serves on.
+TEST_F(TimeoutsTest, H2cSlowRequestBodyGets408AndOnlyTheStreamEnds) {
+  H2Client client;
+  ASSERT_TRUE(client.Connect(port())) << client.error();
+  const int32_t id =
+      client.Submit("POST", "/", {{"content-length", "100"}}, std::nullopt, /*end_stream=*/false);
+  ASSERT_GT(id, 0);
+  ASSERT_TRUE(client.SendData(id, "only-part"));
+  const auto start = Clock::now();
+  auto res = client.Await(id, 3s);
+  EXPECT_LT(Clock::now() - start, 2s);
+  EXPECT_TRUE(res.closed);
+  EXPECT_EQ(res.status, 408);
+  EXPECT_EQ(res.Header("x-sluice-reason"), "request_body_timeout");
+  EXPECT_EQ(res.reset_code.value_or(h2error::kNoError), h2error::kNoError);
+  auto next = client.Get("/after");
+  EXPECT_TRUE(next.complete());
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(upstream.request_count(), 1u) << "only /after completed upstream";
+}
+
+TEST_P(BothProtocolsTimeoutsTest, UpstreamResponseTimeoutGets504) {
   config.clusters[0].response_timeout = 200ms;
   StartGateway();
   upstream.Enqueue(Reply::Never());
   const auto start = Clock::now();
-  auto ex = SendAndReadResponse(port(), MakeRequest("GET", "/slow", {"Connection: close"}));
-  ASSERT_TRUE(ex.response);
-  EXPECT_EQ(ex.response->status, 504);
-  EXPECT_EQ(ex.response->Header("X-Sluice-Reason"), "upstream_timeout");
-  EXPECT_TRUE(ex.response->HasHeader("X-Request-Id"));
+  auto res = Send(GetParam(), port(), "GET", "/slow");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 504);
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "upstream_timeout");
+  EXPECT_TRUE(res->HasHeader("X-Request-Id"));
   EXPECT_LT(Clock::now() - start, 2s);
   EXPECT_EQ(upstream.request_count(), 1u);
 }
@@ -134,33 +206,42 @@ TEST_F(TimeoutsTest, DelayedUpstreamWithinTimeoutSucceeds) {
   EXPECT_EQ(ex.response->body, "slow but fine");
 }
 
-TEST(ConnectFailureTest, RefusedConnectGets502) {
-  auto config = MakeConfig({UnusedPort()});
-  GatewayHarness gateway(config);
-  auto ex = SendAndReadResponse(gateway.port(), MakeRequest("GET", "/", {"Connection: close"}));
-  ASSERT_TRUE(ex.response);
-  EXPECT_EQ(ex.response->status, 502);
-  EXPECT_EQ(ex.response->Header("X-Sluice-Reason"), "upstream_connect_failed");
-  EXPECT_TRUE(ex.server_closed);
+INSTANTIATE_TEST_SUITE_P(Protocols, BothProtocolsTimeoutsTest, BothProtocols(), ProtocolTestName);
+
+class ConnectFailureTest : public ::testing::TestWithParam<Protocol> {
+ protected:
+  static config::Config BothProtocolsConfig(const std::vector<uint16_t>& upstream_ports) {
+    auto config = MakeConfig(upstream_ports);
+    config.listeners[0].protocols.h2c = true;
+    return config;
+  }
+};
+
+TEST_P(ConnectFailureTest, RefusedConnectGets502) {
+  GatewayHarness gateway(BothProtocolsConfig({UnusedPort()}));
+  auto res = Send(GetParam(), gateway.port(), "GET", "/");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 502);
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "upstream_connect_failed");
 }
 
-TEST(ConnectFailureTest, RefusedConnectKeepsClientConnectionUsable) {
+TEST_P(ConnectFailureTest, RefusedConnectKeepsClientConnectionUsable) {
   FakeUpstream good("good");
-  auto config = MakeConfig({good.port()});
+  auto config = BothProtocolsConfig({good.port()});
   config.clusters.push_back(MakeCluster("dead", {UnusedPort()}));
   config.routes.insert(config.routes.begin(), MakeRoute("dead", "*", "/dead", "dead"));
   GatewayHarness gateway(config);
-  RawClient client(gateway.port());
-  ASSERT_TRUE(client.Send(MakeRequest("GET", "/dead/x")));
-  auto first = client.ReadResponse();
+  HttpClient client(GetParam(), gateway.port());
+  auto first = client.Get("/dead/x");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->status, 502);
-  ASSERT_TRUE(client.Send(MakeRequest("GET", "/ok")));
-  auto second = client.ReadResponse();
+  auto second = client.Get("/ok");
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(second->body, "good");
 }
+
+INSTANTIATE_TEST_SUITE_P(Protocols, ConnectFailureTest, BothProtocols(), ProtocolTestName);
 
 }  // namespace
 }  // namespace sluice::testing
