@@ -26,13 +26,18 @@ TEST(GatewayLifecycleTest, ListenerAndAdminUseEphemeralPorts) {
 // acceptors and timers, I/O objects of those contexts, were still alive — a heap use-after-free
 // on every shutdown that corrupted the heap of whatever ran next in the process. Deterministic
 // under -DSLUICE_SANITIZE=ON; in a release build the repeated teardown makes it likely to show.
+// Rounds alternate HTTP/1.1 and h2c clients, so both kinds of session are torn down.
 TEST(GatewayLifecycleTest, RepeatedStartServeStopLeavesProcessHealthy) {
   FakeUpstream upstream;
+  auto config = MakeConfig({upstream.port()});
+  config.listeners[0].protocols.h2c = true;
   for (int i = 0; i < 20; ++i) {
-    auto gateway = std::make_unique<GatewayHarness>(MakeConfig({upstream.port()}));
-    auto ex = SendAndReadResponse(gateway->port(), MakeRequest("GET", "/", {"Connection: close"}));
-    ASSERT_TRUE(ex.response) << "round " << i;
-    EXPECT_EQ(ex.response->status, 200);
+    auto gateway = std::make_unique<GatewayHarness>(config);
+    const auto protocol = i % 2 == 0 ? Protocol::kHttp1 : Protocol::kH2c;
+    HttpClient client(protocol, gateway->port());
+    auto res = client.Get("/");
+    ASSERT_TRUE(res) << "round " << i << " over " << protocol;
+    EXPECT_EQ(res->status, 200);
     gateway.reset();
   }
   EXPECT_EQ(upstream.request_count(), 20u);

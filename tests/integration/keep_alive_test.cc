@@ -1,4 +1,5 @@
-// Persistent connections on both sides, and pipelined requests answered in order.
+// Persistent connections on both sides, and pipelined requests answered in order; the HTTP/2
+// counterpart of pipelining, concurrent streams on one connection, answered independently.
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -9,6 +10,42 @@ namespace sluice::testing {
 namespace {
 
 using KeepAliveTest = ProxyFixture;
+using H2MultiplexingTest = ProxyFixture;
+
+// Unlike pipelined HTTP/1.1 requests, a slow stream does not hold back the ones after it.
+TEST_F(H2MultiplexingTest, AnswersAFastStreamWhileAnEarlierOneIsHeld) {
+  upstream.SetHandler([](const RecordedRequest& r) {
+    return r.target == "/slow" ? Reply::Held("slow") : Reply::Ok("fast");
+  });
+  H2Client client;
+  ASSERT_TRUE(client.Connect(port())) << client.error();
+  const int32_t slow = client.Submit("GET", "/slow");
+  ASSERT_TRUE(client.RunUntil([&] { return upstream.held_count() == 1; }));
+  auto fast = client.Get("/fast");
+  ASSERT_TRUE(fast.complete());
+  EXPECT_EQ(fast.body, "fast");
+  EXPECT_FALSE(client.Snapshot(slow).closed) << "the held stream is still open";
+  upstream.ReleaseHeld();
+  auto held = client.Await(slow);
+  ASSERT_TRUE(held.complete());
+  EXPECT_EQ(held.body, "slow");
+  EXPECT_EQ(upstream.connections_accepted(), 2u) << "each in-flight stream needs its own";
+}
+
+TEST_F(H2MultiplexingTest, ServesManyConcurrentStreamsEachWithItsOwnAnswer) {
+  upstream.SetHandler([](const RecordedRequest& r) { return Reply::Ok("path=" + r.target); });
+  H2Client client;
+  ASSERT_TRUE(client.Connect(port())) << client.error();
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(client.Submit("GET", "/r" + std::to_string(i)));
+  for (int i = 0; i < 20; ++i) {
+    auto res = client.Await(ids[i]);
+    ASSERT_TRUE(res.complete()) << "stream " << ids[i];
+    EXPECT_EQ(res.body, "path=/r" + std::to_string(i));
+  }
+  EXPECT_EQ(upstream.request_count(), 20u);
+  EXPECT_TRUE(client.connection_open());
+}
 
 TEST_F(KeepAliveTest, ServesSeveralRequestsOnOneClientConnection) {
   upstream.SetHandler([](const RecordedRequest& r) { return Reply::Ok("path=" + r.target); });
