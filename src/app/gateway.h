@@ -3,19 +3,21 @@
 // the control thread (signals, admin listener, drain). Nothing else includes app.
 //
 // Threads: Run() turns the calling thread into the control thread; workers run the data path.
+// How an accepted connection reaches its session (sniffing, TLS) is in gateway_accept.cc.
 // Lifetime: components are torn down in a fixed order (see ~Gateway) so no coroutine frame
 // outlives what it points to.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <prometheus/registry.h>
 #include <spdlog/logger.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
 
 #include "app/admin_server.h"
+#include "app/listener_tls.h"
 #include "app/snapshot_builder.h"
 #include "config/schema/config.h"
 #include "http1/server_session.h"
@@ -61,15 +63,24 @@ class Gateway {
     http2::SessionContext http2;
     std::chrono::milliseconds sniff_timeout{10'000};  // for the first bytes: the header timeout
     net::CidrSet trusted;
+    // TLS listeners only: the current certificates (a reload swaps them) and failed handshakes.
+    std::unique_ptr<ListenerTls> tls;
+    prometheus::Counter* tls_failures = nullptr;
     std::unique_ptr<net::Listener> listener;
   };
 
-  void BuildListener(const config::ListenerConfig& cfg, std::size_t index);
+  // Loads the certificates of every TLS listener (index = listener); throws with every error.
+  [[nodiscard]] std::vector<std::unique_ptr<ListenerTls>> LoadTls() const;
+  void BuildListener(const config::ListenerConfig& cfg, std::size_t index,
+                     std::unique_ptr<ListenerTls> tls);
   void Accept(ListenerRuntime& rt, std::size_t index, boost::asio::ip::tcp::socket socket,
               std::size_t worker);
   // Both http1 and h2c on one port: the first bytes decide (app/protocol_sniffer.h).
   void SniffThenServe(ListenerRuntime& rt, boost::asio::ip::tcp::socket socket,
                       http::ConnectionInfo info);
+  // TLS listeners: the handshake, then the session of the protocol ALPN agreed on.
+  void HandshakeThenServe(ListenerRuntime& rt, boost::asio::ip::tcp::socket socket,
+                          http::ConnectionInfo info);
   void WaitForSignal();
   void BeginDrain();
   void CheckDrained();

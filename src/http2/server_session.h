@@ -9,7 +9,9 @@
 // writes stalled by the client's window time out per stream (Stream::WriteBody).
 //
 // A template on the byte stream so TCP (h2c) and TLS (h2 via ALPN) share it; the .cc
-// instantiates it for tcp::socket (add ssl::stream<tcp::socket> there when TLS lands).
+// instantiates it for both. A TLS stream arrives with its handshake done (net::TlsHandshake);
+// socket options and closing act on the TCP socket underneath, and a connection that ends
+// cleanly (everything said, GOAWAY flushed) sends close_notify before the TCP close.
 //
 // Thread-safety: owned by one worker; every member runs on the stream's executor.
 #include <spdlog/logger.h>
@@ -27,6 +29,7 @@
 #include "http2/h2_metrics.h"
 #include "http2/session_options.h"
 #include "net/connection_tracker.h"
+#include "net/tls_stream.h"
 #include "observability/access_log.h"
 #include "observability/gateway_metrics.h"
 
@@ -76,7 +79,11 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession<As
   [[nodiscard]] TimePoint NextDeadline() const;
   void RearmTimer();
   void CheckDeadlines();
-  void Close();
+  // `graceful`: the writer flushed everything, so a TLS stream may still say close_notify.
+  void Close(bool graceful = false);
+  boost::asio::awaitable<void> SendCloseNotifyThenClose();
+  void CloseSocket();
+  boost::asio::ip::tcp::socket& tcp() { return net::TcpSocket(stream_); }
 
   AsyncStream stream_;
   http::ConnectionInfo info_;
@@ -100,5 +107,6 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession<As
 };
 
 extern template class ServerSession<boost::asio::ip::tcp::socket>;
+extern template class ServerSession<net::TlsStream>;
 
 }  // namespace sluice::http2

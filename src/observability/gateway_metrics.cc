@@ -78,6 +78,11 @@ GatewayMetrics::GatewayMetrics(std::shared_ptr<prometheus::Registry> registry)
                        .Name("sluice_connections")
                        .Help("Open downstream connections by listener and protocol.")
                        .Register(*registry_)),
+      tls_handshake_failures_(prometheus::BuildCounter()
+                                  .Name("sluice_tls_handshake_failures_total")
+                                  .Help("TLS handshakes that failed, timed out or agreed on no "
+                                        "protocol the listener serves.")
+                                  .Register(*registry_)),
       draining_(&prometheus::BuildGauge()
                      .Name("sluice_draining")
                      .Help("1 while the process drains before shutdown, else 0.")
@@ -127,6 +132,10 @@ prometheus::Gauge& GatewayMetrics::Connections(const std::string& listener,
                                                std::string_view protocol) {
   // Family::Add returns the existing gauge for known labels and is internally locked.
   return connections_.Add({{"listener", listener}, {"protocol", std::string(protocol)}});
+}
+
+prometheus::Counter& GatewayMetrics::TlsHandshakeFailures(const std::string& listener) {
+  return tls_handshake_failures_.Add({{"listener", listener}});
 }
 
 }  // namespace sluice::observability

@@ -71,6 +71,9 @@ class GatewayMetrics {
   RouteStats& Route(const std::string& listener, const std::string& route);
   ClusterStats& Cluster(const std::string& cluster);
   prometheus::Gauge& Connections(const std::string& listener, std::string_view protocol);
+  // sluice_tls_handshake_failures_total{listener}: handshakes that failed or timed out, and
+  // clients that agreed on no protocol the listener serves.
+  prometheus::Counter& TlsHandshakeFailures(const std::string& listener);
 
   prometheus::Gauge& draining() { return *draining_; }
   // sluice_build_info{version} = 1, set at construction.
@@ -84,6 +87,7 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Counter>& upstream_errors_;
   prometheus::Family<prometheus::Gauge>& inflight_;
   prometheus::Family<prometheus::Gauge>& connections_;
+  prometheus::Family<prometheus::Counter>& tls_handshake_failures_;
   prometheus::Gauge* draining_;
   prometheus::Gauge* build_info_;
 

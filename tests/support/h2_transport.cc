@@ -237,6 +237,14 @@ std::unique_ptr<H2Transport> ConnectTls(uint16_t port, const TlsClientConfig& co
     }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   }
+  if (!config.cert_file.empty() &&
+      (SSL_CTX_use_certificate_chain_file(ctx, config.cert_file.c_str()) != 1 ||
+       SSL_CTX_use_PrivateKey_file(ctx, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1)) {
+    error = SslError("loading client certificate " + config.cert_file);
+    SSL_CTX_free(ctx);
+    ::close(fd);
+    return nullptr;
+  }
   const auto alpn = AlpnWire(config.alpn);
   SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(alpn.data()),
                           static_cast<unsigned>(alpn.size()));

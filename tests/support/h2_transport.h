@@ -36,6 +36,8 @@ struct TlsClientConfig {
   std::string ca_file;  // verify the server against this CA; empty = no verification
   std::string server_name = "localhost";  // SNI and the name verified
   std::string alpn = "h2";                // offered protocols, comma-separated
+  std::string cert_file;                  // client certificate for mTLS; empty = none
+  std::string key_file;                   // its private key
 };
 
 struct TlsServerConfig {

@@ -1,8 +1,8 @@
 #pragma once
-// A throwaway PKI for TLS tests: a self-signed CA and a server certificate for "localhost" and
-// 127.0.0.1 signed by it, written into a fresh temporary directory that is removed again on
-// destruction. Generated with the `openssl` command (EC P-256 keys: fast), so nothing secret or
-// expiring lives in the repository.
+// A throwaway PKI for TLS tests: a self-signed CA, a server certificate for "localhost" and
+// 127.0.0.1 and a client certificate (for mTLS) signed by it, written into a fresh temporary
+// directory that is removed again on destruction. Generated with the `openssl` command (EC P-256
+// keys: fast), so nothing secret or expiring lives in the repository.
 //
 // Thread-safety: immutable after construction; the constructor runs subprocesses.
 #include <string>
@@ -24,6 +24,8 @@ class TestCerts {
   [[nodiscard]] std::string ca_cert() const { return dir_ + "/ca.pem"; }
   [[nodiscard]] std::string server_cert() const { return dir_ + "/server.pem"; }
   [[nodiscard]] std::string server_key() const { return dir_ + "/server.key"; }
+  [[nodiscard]] std::string client_cert() const { return dir_ + "/client.pem"; }
+  [[nodiscard]] std::string client_key() const { return dir_ + "/client.key"; }
 
  private:
   std::string dir_;

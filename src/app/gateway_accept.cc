@@ -1,0 +1,109 @@
+// How an accepted connection reaches its protocol session: straight to HTTP/1.1 or h2c, through
+// the preface sniffer when a cleartext listener takes both, or through the TLS handshake and
+// ALPN on a TLS listener. Each path runs on the socket's worker; a connection is counted (and
+// drained) from the moment its session starts.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "app/gateway.h"
+#include "app/protocol_sniffer.h"
+#include "net/tls_stream.h"
+
+namespace sluice::app {
+
+namespace asio = boost::asio;
+
+void Gateway::Accept(ListenerRuntime& rt, std::size_t index, asio::ip::tcp::socket socket,
+                     std::size_t worker) {
+  boost::system::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  http::ConnectionInfo info;
+  info.listener = config_->listeners[index].name;
+  info.listener_index = index;
+  info.peer_address = peer.address();
+  info.peer_port = peer.port();
+  info.peer_trusted = rt.trusted.Contains(peer.address());
+  info.worker = worker;
+  if (rt.tls) {
+    HandshakeThenServe(rt, std::move(socket), std::move(info));
+  } else if (rt.protocols.h2c && rt.protocols.http1) {
+    SniffThenServe(rt, std::move(socket), std::move(info));
+  } else if (rt.protocols.h2c) {
+    info.protocol = http::Protocol::kHttp2;
+    std::make_shared<http2::ServerSession<asio::ip::tcp::socket>>(
+        std::move(socket), std::move(info), rt.http2, *trackers_[worker])
+        ->Start();
+  } else {
+    std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.http1,
+                                           *trackers_[worker])
+        ->Start();
+  }
+}
+
+void Gateway::SniffThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
+                             http::ConnectionInfo info) {
+  auto executor = socket.get_executor();
+  asio::co_spawn(
+      executor,
+      [this, &rt, socket = std::move(socket),
+       info = std::move(info)]() mutable -> asio::awaitable<void> {
+        auto sniffed = co_await SniffProtocol(socket, rt.sniff_timeout);
+        if (sniffed.failed) co_return;  // closed, reset or silent: nothing to answer
+        auto& tracker = *trackers_[info.worker];
+        if (sniffed.protocol == SniffedProtocol::kHttp2) {
+          info.protocol = http::Protocol::kHttp2;
+          std::make_shared<http2::ServerSession<asio::ip::tcp::socket>>(
+              std::move(socket), std::move(info), rt.http2, tracker, std::move(sniffed.received))
+              ->Start();
+        } else {
+          std::make_shared<http1::ServerSession>(std::move(socket), std::move(info), rt.http1,
+                                                 tracker, std::move(sniffed.received))
+              ->Start();
+        }
+      },
+      asio::detached);
+}
+
+void Gateway::HandshakeThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
+                                 http::ConnectionInfo info) {
+  auto executor = socket.get_executor();
+  // Taken once per connection: a reload swaps rt.tls for new connections while this one keeps
+  // the context (and the ALPN policy) its handshake started with.
+  auto context = rt.tls->current();
+  auto stream = context->Wrap(std::move(socket));
+  asio::co_spawn(
+      executor,
+      [this, &rt, context = std::move(context), stream = std::move(stream),
+       info = std::move(info)]() mutable -> asio::awaitable<void> {
+        // The handshake shares the header timeout: both bound what a silent client may hold.
+        const auto deadline = std::chrono::steady_clock::now() + rt.sniff_timeout;
+        const auto ec = co_await net::TlsHandshake(stream, deadline);
+        const auto protocol = ec ? std::nullopt : context->Protocol(stream);
+        if (!protocol) {
+          // Port scanners and clients that distrust the certificate: noise at any higher level.
+          rt.tls_failures->Increment();
+          log_->debug("{}:{} TLS handshake on {} failed: {}", info.peer_address.to_string(),
+                      info.peer_port, info.listener,
+                      ec ? ec.message() : "no ALPN protocol and HTTP/1 not served");
+          boost::system::error_code ignored;
+          net::TcpSocket(stream).close(ignored);
+          co_return;
+        }
+        info.tls = true;
+        auto& tracker = *trackers_[info.worker];
+        if (*protocol == net::AppProtocol::kH2) {
+          info.protocol = http::Protocol::kHttp2;
+          std::make_shared<http2::ServerSession<net::TlsStream>>(std::move(stream), std::move(info),
+                                                                 rt.http2, tracker)
+              ->Start();
+        } else {
+          std::make_shared<http1::TlsServerSession>(std::move(stream), std::move(info), rt.http1,
+                                                    tracker)
+              ->Start();
+        }
+      },
+      asio::detached);
+}
+
+}  // namespace sluice::app
