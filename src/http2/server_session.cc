@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <type_traits>
 
 #include "http/local_reply.h"
 #include "http2/stream.h"
@@ -21,6 +22,9 @@ namespace {
 // Bytes gathered from nghttp2 per socket write: enough for many small frames in one syscall,
 // small enough that one connection never holds much beyond the per-stream buffers.
 constexpr std::size_t kWriteChunk = 64 * 1024;
+// How long a clean TLS close waits for the client's close_notify: many clients never send it,
+// and the wait holds the connection (and a drain) open. Same bound as the HTTP/1 sessions.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{1000};
 
 }  // namespace
 
@@ -70,7 +74,7 @@ void ServerSession<S>::BeginDrain() {
 template <class S>
 asio::awaitable<void> ServerSession<S>::ReadLoop() {
   boost::system::error_code ignored;
-  stream_.lowest_layer().set_option(asio::ip::tcp::no_delay(true), ignored);
+  tcp().set_option(asio::ip::tcp::no_delay(true), ignored);
   if (!initial_.empty()) {
     const auto r =
         connection_->Receive(reinterpret_cast<const uint8_t*>(initial_.data()), initial_.size());
@@ -107,11 +111,15 @@ asio::awaitable<void> ServerSession<S>::ReadLoop() {
 template <class S>
 asio::awaitable<void> ServerSession<S>::WriteLoop() {
   std::string out;
+  bool all_said = false;
   while (!closed_) {
     out.clear();
     connection_->TakeOutput(out, kWriteChunk);
     if (out.empty()) {
-      if (!connection_->WantsRead() && !connection_->WantsWrite()) break;  // all said
+      if (!connection_->WantsRead() && !connection_->WantsWrite()) {
+        all_said = true;
+        break;
+      }
       writer_waiting_ = true;
       write_wake_.expires_at(TimePoint::max());
       co_await write_wake_.async_wait(as_tuple(use_awaitable));  // woken by cancel()
@@ -124,7 +132,7 @@ asio::awaitable<void> ServerSession<S>::WriteLoop() {
     write_started_.reset();
     if (ec) break;
   }
-  Close();
+  Close(all_said);
 }
 
 template <class S>
@@ -242,21 +250,53 @@ void ServerSession<S>::CheckDeadlines() {
 }
 
 template <class S>
-void ServerSession<S>::Close() {
+void ServerSession<S>::Close(bool graceful) {
   if (closed_) return;
   closed_ = true;
   connection_->Abort();  // handlers still running see their client gone
-  boost::system::error_code ignored;
-  auto& socket = stream_.lowest_layer();
-  // Half-close first so the client reads our GOAWAY rather than a reset.
-  socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  socket.close(ignored);
   deadline_.cancel();
   write_wake_.cancel();
+  if constexpr (std::is_same_v<S, net::TlsStream>) {
+    if (graceful) {
+      // End the read loop's pending read first: the shutdown's own wait for the client's
+      // close_notify would queue behind it (the TLS stream runs one transport read at a time)
+      // and then outlive the shutdown deadline, which cancels only reads already started.
+      boost::system::error_code ignored;
+      tcp().cancel(ignored);
+      asio::co_spawn(
+          stream_.get_executor(),
+          [self = this->shared_from_this()] { return self->SendCloseNotifyThenClose(); },
+          asio::detached);
+      return;
+    }
+  }
+  (void)graceful;
+  CloseSocket();
+}
+
+template <class S>
+asio::awaitable<void> ServerSession<S>::SendCloseNotifyThenClose() {
+  if constexpr (std::is_same_v<S, net::TlsStream>) {
+    // close_notify tells the client nothing was truncated (RFC 8446 §6.1).
+    // Named: GCC 12 mishandles temporaries in co_await argument lists.
+    const auto deadline = std::chrono::steady_clock::now() + kTlsShutdownTimeout;
+    co_await net::TlsShutdown(stream_, deadline);
+  }
+  CloseSocket();
+  co_return;  // a coroutine for tcp::socket too, where nothing above awaits
+}
+
+template <class S>
+void ServerSession<S>::CloseSocket() {
+  boost::system::error_code ignored;
+  // Half-close first so the client reads our GOAWAY rather than a reset.
+  tcp().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  tcp().close(ignored);
   tracker_.Remove(this);
   if (context_.connections) context_.connections->Decrement();
 }
 
 template class ServerSession<asio::ip::tcp::socket>;
+template class ServerSession<net::TlsStream>;
 
 }  // namespace sluice::http2
