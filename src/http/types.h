@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace sluice::http {
 
@@ -20,6 +21,13 @@ using RequestHeader = boost::beast::http::request_header<Fields>;
 using ResponseHeader = boost::beast::http::response_header<Fields>;
 
 enum class Protocol { kHttp1, kHttp2 };
+
+// The protocol version as RFC 9110 §2.5 names it ("HTTP/1.1", "HTTP/2"), for the access log;
+// whether TLS carried it is a separate fact (ConnectionInfo::tls), so h2 and h2c both read
+// "HTTP/2".
+[[nodiscard]] constexpr std::string_view ProtocolName(Protocol protocol) {
+  return protocol == Protocol::kHttp2 ? "HTTP/2" : "HTTP/1.1";
+}
 
 // What the front end knows about the downstream connection; lives as long as the connection.
 struct ConnectionInfo {

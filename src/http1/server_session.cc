@@ -243,7 +243,8 @@ asio::awaitable<void> BasicServerSession<S>::RejectRequest(http::Status status,
     const auto client = info_.peer_address.to_string();
     context_.access_log->Write({.client = client,
                                 .listener = info_.listener,
-                                .protocol = "http/1.1",
+                                .protocol = http::ProtocolName(info_.protocol),
+                                .tls = info_.tls,
                                 .status = static_cast<int>(status),
                                 .reason = reason,
                                 .bytes_out = body_bytes});

@@ -189,7 +189,8 @@ asio::awaitable<void> ServerSession<S>::Reject(Stream& stream, http::Status stat
     const auto client = info_.peer_address.to_string();
     context_.access_log->Write({.client = client,
                                 .listener = info_.listener,
-                                .protocol = "h2",
+                                .protocol = http::ProtocolName(info_.protocol),
+                                .tls = info_.tls,
                                 .status = static_cast<int>(status),
                                 .reason = reason,
                                 .bytes_out = body_bytes});

@@ -81,6 +81,7 @@ std::string AccessLog::Format(const AccessLogRecord& record, std::string_view ti
   AppendField(out, "client", record.client);
   AppendField(out, "listener", record.listener);
   AppendField(out, "protocol", record.protocol);
+  out += record.tls ? ",\"tls\":true" : ",\"tls\":false";
   AppendField(out, "method", record.method);
   AppendField(out, "target", record.target);
   AppendField(out, "route", record.route);

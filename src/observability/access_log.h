@@ -15,7 +15,8 @@ struct AccessLogRecord {
   std::string_view request_id;
   std::string_view client;  // peer address
   std::string_view listener;
-  std::string_view protocol;  // "http/1.1", "h2"
+  std::string_view protocol;  // "HTTP/1.1", "HTTP/2" (http::ProtocolName)
+  bool tls = false;           // the connection was TLS (h2 or HTTPS), else cleartext
   std::string_view method;
   std::string_view target;
   std::string_view route;  // "" when no route matched
@@ -46,8 +47,9 @@ class AccessLog {
   void Write(const AccessLogRecord& record);
 
   // The JSON line itself, without newline (exposed for tests). Keys, in order: time, request_id,
-  // client, listener, protocol, method, target, route, cluster, endpoint, status, reason,
-  // total_seconds, upstream_seconds (null when no upstream), bytes_in, bytes_out.
+  // client, listener, protocol, tls, method, target, route, cluster, endpoint, status, reason,
+  // total_seconds, upstream_seconds (null when no upstream), bytes_in, bytes_out, tenant, class,
+  // decision, queue_wait_seconds.
   static std::string Format(const AccessLogRecord& record, std::string_view time_iso8601);
 
  private:

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "http/types.h"
 #include "observability/json_text.h"
 #include "support/json_reader.h"
 
@@ -29,7 +30,7 @@ AccessLogRecord FullRecord() {
   r.request_id = "req-1";
   r.client = "10.0.0.1:5555";
   r.listener = "public";
-  r.protocol = "http/1.1";
+  r.protocol = "HTTP/1.1";
   r.method = "GET";
   r.target = "/api/v1/items?q=1";
   r.route = "api";
@@ -89,7 +90,7 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
                                                                {"request_id", "req-1"},
                                                                {"client", "10.0.0.1:5555"},
                                                                {"listener", "public"},
-                                                               {"protocol", "http/1.1"},
+                                                               {"protocol", "HTTP/1.1"},
                                                                {"method", "GET"},
                                                                {"target", "/api/v1/items?q=1"},
                                                                {"route", "api"},
@@ -115,7 +116,27 @@ TEST(AccessLogFormatTest, LineIsValidJsonWithEveryField) {
     EXPECT_EQ(object->at(key).kind, Json::Kind::kNumber) << key;
     EXPECT_EQ(object->at(key).text, value) << key;
   }
-  EXPECT_EQ(object->size(), expected_strings.size() + expected_numbers.size());
+  ASSERT_TRUE(object->count("tls"));
+  EXPECT_EQ(object->at("tls").kind, Json::Kind::kBool);
+  EXPECT_FALSE(object->at("tls").boolean);
+  EXPECT_EQ(object->size(), expected_strings.size() + expected_numbers.size() + 1);
+}
+
+TEST(AccessLogFormatTest, ProtocolNamesTheHttpVersionAndTlsIsItsOwnField) {
+  AccessLogRecord record = FullRecord();
+  record.protocol = http::ProtocolName(http::Protocol::kHttp2);
+  record.tls = true;
+  const auto h2 = ParseFlatJsonObject(AccessLog::Format(record, "t"));
+  ASSERT_TRUE(h2.has_value());
+  EXPECT_EQ(h2->at("protocol").text, "HTTP/2");
+  EXPECT_TRUE(h2->at("tls").boolean);
+
+  record.protocol = http::ProtocolName(http::Protocol::kHttp1);
+  record.tls = false;
+  const auto h1 = ParseFlatJsonObject(AccessLog::Format(record, "t"));
+  ASSERT_TRUE(h1.has_value());
+  EXPECT_EQ(h1->at("protocol").text, "HTTP/1.1");
+  EXPECT_FALSE(h1->at("tls").boolean);
 }
 
 TEST(AccessLogFormatTest, UpstreamSecondsIsNullWithoutUpstream) {
