@@ -89,7 +89,7 @@ struct Connection::Callbacks {
         if (stream == c.streams_.end()) break;
         if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
           stream->second->OnHeadersComplete(end_stream);
-          c.owner_.OnRequest(stream->second);
+          c.ready_.push_back(stream->second);
         } else if (end_stream) {
           stream->second->OnEndStream();  // trailers end the body
         }
@@ -156,11 +156,6 @@ struct Connection::Callbacks {
         if (c.metrics_) c.metrics_->GoawaySent(reason);
         break;
       }
-      case NGHTTP2_RST_STREAM:
-        if (frame->rst_stream.error_code == NGHTTP2_REFUSED_STREAM && c.metrics_) {
-          c.metrics_->Abuse(AbuseKind::kTooManyStreams);
-        }
-        break;
       case NGHTTP2_HEADERS:
       case NGHTTP2_DATA:
         if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
@@ -169,6 +164,22 @@ struct Connection::Callbacks {
         break;
       default:
         break;
+    }
+    return kOk;
+  }
+
+  // nghttp2 rejects a request HEADERS beyond SETTINGS_MAX_CONCURRENT_STREAMS with REFUSED_STREAM
+  // while our SETTINGS are unacknowledged and with a PROTOCOL_ERROR GOAWAY afterwards; both are
+  // the stream limit tripping, so both count (the GOAWAY is counted as protocol_error as well).
+  static int OnInvalidFrameRecv(nghttp2_session*, const nghttp2_frame* frame, int lib_error_code,
+                                void* user_data) {
+    auto& c = Self(user_data);
+    const bool over_limit = frame->hd.type == NGHTTP2_HEADERS &&
+                            c.streams_.size() >= c.options_.max_concurrent_streams &&
+                            !c.streams_.contains(frame->hd.stream_id);
+    if (over_limit && c.metrics_ &&
+        (lib_error_code == NGHTTP2_ERR_REFUSED_STREAM || lib_error_code == NGHTTP2_ERR_PROTO)) {
+      c.metrics_->Abuse(AbuseKind::kTooManyStreams);
     }
     return kOk;
   }
@@ -199,6 +210,7 @@ Connection::Connection(const SessionOptions& options, ConnectionOwner& owner,
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Callbacks::OnFrameSend);
   nghttp2_session_callbacks_set_error_callback2(cbs, &Callbacks::OnError);
+  nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, &Callbacks::OnInvalidFrameRecv);
 
   nghttp2_option* opt = nullptr;
   if (nghttp2_option_new(&opt) != 0) {
@@ -241,6 +253,14 @@ Connection::~Connection() {
 ReceiveResult Connection::Receive(const uint8_t* data, std::size_t size) {
   if (failed_) return {false};
   const auto rv = nghttp2_session_mem_recv(session_, data, size);
+  auto ready = std::move(ready_);
+  ready_.clear();
+  // A connection that is ending (guard tripped, fatal error) starts no more handlers.
+  if (rv >= 0 && !failed_) {
+    for (auto& stream : ready) {
+      if (!stream->closed()) owner_.OnRequest(std::move(stream));
+    }
+  }
   if (rv < 0) {
     // Fatal: bad preface, a flood nghttp2 caught itself (ERR_FLOODED: the client does not read
     // its SETTINGS/PING ACKs), too many CONTINUATIONs. Send a GOAWAY if the session still can.

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "http/types.h"
@@ -42,8 +43,10 @@ class Stream;
 class ConnectionOwner {
  public:
   virtual ~ConnectionOwner() = default;
-  // A request's header block is complete: run the handler for it (not inline — this is called
-  // from inside Receive). A stream with a rejection() gets that local reply instead.
+  // A request's header block is complete: run the handler for it. Called at the end of
+  // Receive, once nghttp2 has processed every frame of that read, and only for streams still
+  // open then (one reset in the same read, the rapid-reset pattern, never gets here). A stream
+  // with a rejection() gets that local reply instead.
   virtual void OnRequest(std::shared_ptr<Stream> stream) = 0;
   // Frames are waiting: call TakeOutput soon (not inline).
   virtual void OnOutputReady() = 0;
@@ -115,6 +118,10 @@ class Connection {
   nghttp2_session* session_ = nullptr;
   AbuseGuard guard_;
   std::map<int32_t, std::shared_ptr<Stream>> streams_;
+  // Requests whose header block completed during the current Receive; handed to the owner when
+  // nghttp2 returns (Boost.Asio's co_spawn dispatches, so an owner that starts the handler at
+  // once would otherwise forward it before the RST_STREAM later in the same read is seen).
+  std::vector<std::shared_ptr<Stream>> ready_;
   std::size_t buffered_ = 0;  // response bytes held by all streams
   std::optional<core::TimePoint> header_block_started_;
   std::optional<GoawayReason> goaway_reason_;  // why our next GOAWAY goes out

@@ -155,6 +155,55 @@ TEST(Http2Connection, RefusesStreamsBeyondMaxConcurrentStreams) {
   EXPECT_EQ(client.streams[ids[1]].status, 200);
 }
 
+// Once the client acknowledged the limit, nghttp2 answers a stream beyond it with a connection
+// error (RFC 9113 §5.4.1 allows escalating the §5.1.2 stream error): still the stream limit,
+// so it counts as too_many_streams, and the GOAWAY as protocol_error.
+TEST(Http2Connection, StreamBeyondAnAcknowledgedLimitCountsAsTooManyStreams) {
+  Harness h;
+  h.options.max_concurrent_streams = 2;
+  h.Start();
+  (void)h.Drain();  // our SETTINGS are on the wire
+  std::string bytes(kPreface);
+  bytes += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  bytes += Frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0, "");
+  for (uint32_t id = 1; id <= 5; id += 2) {
+    bytes +=
+        Frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, kGetBlock);
+  }
+  (void)h.Send(bytes);
+  EXPECT_EQ(GoawayCode(h.Drain()), NGHTTP2_PROTOCOL_ERROR);
+  EXPECT_EQ(h.metrics.abuse_count(AbuseKind::kTooManyStreams), 1);
+  EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kProtocolError), 1);
+}
+
+// Regression (found by tests/integration/h2_abuse_test.cc): requests were handed to the owner
+// from inside nghttp2's receive, and the session's co_spawn runs the handler at once, so a
+// stream reset later in the same read was forwarded upstream anyway.
+TEST(Http2Connection, RequestsReachTheOwnerOnlyIfStillOpenAtTheEndOfTheRead) {
+  struct RecordingOwner final : ConnectionOwner {
+    void OnRequest(std::shared_ptr<Stream> stream) override { ids.push_back(stream->id()); }
+    void OnOutputReady() override {}
+    std::vector<int32_t> ids;
+  };
+  asio::io_context ioc;
+  core::FakeClock clock;
+  SessionOptions options;
+  http::ConnectionInfo info{.listener = "test", .protocol = http::Protocol::kHttp2};
+  prometheus::Registry registry;
+  H2Metrics metrics{registry};
+  RecordingOwner owner;
+  Connection conn(options, owner, clock, ioc.get_executor(), info, &metrics);
+  std::string bytes(kPreface);
+  bytes += Frame(NGHTTP2_SETTINGS, 0, 0, "");
+  for (uint32_t id = 1; id <= 5; id += 2) {
+    bytes +=
+        Frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, kGetBlock);
+  }
+  bytes += Frame(NGHTTP2_RST_STREAM, 0, 3, std::string("\0\0\0\x08", 4));  // CANCEL
+  EXPECT_TRUE(conn.Receive(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).ok);
+  EXPECT_EQ(owner.ids, (std::vector<int32_t>{1, 5}));
+}
+
 TEST(Http2Connection, RapidResetEndsTheConnectionWithEnhanceYourCalm) {
   Harness h;
   h.options.abuse.rapid_reset = {10, std::chrono::milliseconds(10'000)};
