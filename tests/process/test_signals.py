@@ -86,8 +86,8 @@ class SignalTest(harness.ProcessTestCase):
         self.assertTrue(head.startswith("HTTP/1.1 200"), head)
         self.assertNotIn("connection: close", head.lower())
         harness.wait_until(
-            lambda: sluice.metric("sluice_connections", listener="main") == 1, 5,
-            "sluice_connections{listener=\"main\"} == 1")
+            lambda: sluice.metric("sluice_connections", listener="main", protocol="http1") == 1, 5,
+            "sluice_connections{listener=\"main\",protocol=\"http1\"} == 1")
 
         sent = time.monotonic()
         sluice.signal(signal.SIGTERM)
