@@ -2,6 +2,7 @@
 // ("HTTP/1.1" or "HTTP/2") and whether TLS carried it, for proxied requests and for the
 // rejections the protocol sessions answer themselves (431).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -18,7 +19,10 @@ namespace {
 
 class AccessLogProtocolTest : public ProxyFixture {
  protected:
-  AccessLogProtocolTest() : path_(::testing::TempDir() + "sluice_access_log_protocol.jsonl") {
+  // One file per test process: ctest runs the tests of this binary in parallel processes.
+  AccessLogProtocolTest()
+      : path_(::testing::TempDir() + "sluice_access_log_protocol_" + std::to_string(::getpid()) +
+              ".jsonl") {
     std::remove(path_.c_str());
     config.log.access_log = path_;
     config.listeners.at(0).protocols.h2c = true;
