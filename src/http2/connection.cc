@@ -77,6 +77,16 @@ struct Connection::Callbacks {
     return kOk;
   }
 
+  // A regular field whose name nghttp2's HTTP messaging checks found invalid (RFC 9113 §8.2.1:
+  // a character outside the token set, such as "x@y"; uppercase names it resets by itself).
+  // Left without this callback nghttp2 drops the field and passes the rest of the request on; a
+  // malformed request must be refused instead (§8.1.1): the stream is reset with PROTOCOL_ERROR
+  // and never reaches a handler.
+  static int OnInvalidHeader(nghttp2_session*, const nghttp2_frame*, const uint8_t*, std::size_t,
+                             const uint8_t*, std::size_t, uint8_t, void*) {
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     auto& c = Self(user_data);
     if (c.failed_) return kOk;
@@ -205,6 +215,7 @@ Connection::Connection(const SessionOptions& options, ConnectionOwner& owner,
   nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, &Callbacks::OnBeginFrame);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &Callbacks::OnBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs, &Callbacks::OnHeader);
+  nghttp2_session_callbacks_set_on_invalid_header_callback(cbs, &Callbacks::OnInvalidHeader);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Callbacks::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Callbacks::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Callbacks::OnStreamClose);
