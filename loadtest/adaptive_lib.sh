@@ -68,26 +68,12 @@ CAPACITY=$(awk -v n="$SLOTS" -v s="$SERVICE_S" 'BEGIN { printf "%.2f", n / s }')
 CAPACITY_PER_S=$(awk -v c="$CAPACITY" 'BEGIN { printf "%d", c + 0.5 }')
 NGINX_BURST=$(awk -v c="$CAPACITY" -v w="$MAX_WAIT_S" 'BEGIN { b = int(c * w + 0.5); print b < 1 ? 1 : b }')
 
-RUNDIR=$(mktemp -d "/tmp/sluice-$SCENARIO.XXXXXX")
-chmod 755 "$RUNDIR"  # nginx workers may run as nobody
+RUNDIR=$(make_rundir "$SCENARIO")
 mkdir -p "$OUT"
 declare -A PID=()
 
-stop_pid() {
-  local pid=$1 deadline=$((SECONDS + 5))
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
-cleanup() {
-  trap - EXIT INT TERM
-  local name
-  for name in "${!PID[@]}"; do stop_pid "${PID[$name]}"; done
-  for f in "$RUNDIR"/*.log; do [[ -e $f ]] && cp "$f" "$OUT/$SCENARIO-$(basename "$f")"; done
-  rm -rf "$RUNDIR"
-}
+cleanup() { stop_all_and_keep_logs "$SCENARIO-"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -76,3 +76,31 @@ to_ms() {
     if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0;
     else if (v ~ /m$/) printf "%.3f", v * 60000; else printf "%.3f", v * 1000 }'
 }
+
+# A scratch directory for one run, world-readable (nginx workers may run as nobody).
+make_rundir() {
+  local dir
+  dir=$(mktemp -d "/tmp/sluice-$1.XXXXXX")
+  chmod 755 "$dir"
+  echo "$dir"
+}
+
+# Stops one process: TERM, then KILL if it is still there after 5 s.
+stop_pid() {
+  local pid=$1 deadline=$((SECONDS + 5))
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# The EXIT trap of every script: stops every process in PID (TERM to all first, so they drain
+# side by side), copies the run's logs to $OUT with the name prefix $1, removes $RUNDIR.
+stop_all_and_keep_logs() {
+  trap - EXIT INT TERM
+  local prefix=$1 pid f
+  for pid in "${PID[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PID[@]}"; do stop_pid "$pid"; done
+  for f in "$RUNDIR"/*.log; do [[ -e $f ]] && cp "$f" "$OUT/$prefix$(basename "$f")"; done
+  rm -rf "$RUNDIR"
+}

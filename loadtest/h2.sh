@@ -93,26 +93,12 @@ UPSTREAM_IDLE=$(((CONNECTIONS * max_m + WORKERS - 1) / WORKERS))
 ((UPSTREAM_IDLE < 64)) && UPSTREAM_IDLE=64
 UPSTREAM_MAX=$((UPSTREAM_IDLE > 1024 ? UPSTREAM_IDLE : 1024))
 
-RUNDIR=$(mktemp -d /tmp/sluice-h2.XXXXXX)
-chmod 755 "$RUNDIR"  # nginx workers may run as nobody
+RUNDIR=$(make_rundir h2)
 mkdir -p "$OUT"
 declare -A PID=()
 
-stop_pid() {
-  local pid=$1 deadline=$((SECONDS + 5))
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
-cleanup() {
-  trap - EXIT INT TERM
-  local name f
-  for name in "${!PID[@]}"; do stop_pid "${PID[$name]}"; done
-  for f in "$RUNDIR"/*.log; do [[ -e $f ]] && cp "$f" "$OUT/h2-$(basename "$f")"; done
-  rm -rf "$RUNDIR"
-}
+cleanup() { stop_all_and_keep_logs "h2-"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

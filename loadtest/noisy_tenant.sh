@@ -90,24 +90,11 @@ read -r CAPACITY SHARE SHARE_PER_MIN SHARE_PER_S POLITE_RATE FLOOD_RATE HAPROXY_
     printf "%.2f %.4f %d %d %.4f %.4f %dms\n", cap, share, share * 60 + 0.5, share + 0.5,
            share * pf, share * ff, 1000 * b / share + 0.5 }')
 
-RUNDIR=$(mktemp -d /tmp/sluice-noisy.XXXXXX)
-chmod 755 "$RUNDIR"  # nginx workers may run as nobody
+RUNDIR=$(make_rundir noisy)
 mkdir -p "$OUT"
 declare -A PID=()
 
-cleanup() {
-  trap - EXIT INT TERM
-  local pid deadline
-  for pid in "${PID[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  deadline=$((SECONDS + 5))
-  for pid in "${PID[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  for f in "$RUNDIR"/*.log; do [[ -e $f ]] && cp "$f" "$OUT/noisy_tenant-$(basename "$f")"; done
-  rm -rf "$RUNDIR"
-}
+cleanup() { stop_all_and_keep_logs "noisy_tenant-"; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -44,24 +44,11 @@ die() { log "$*"; exit 1; }
 command -v wrk >/dev/null || die "wrk not found (scripts/install-deps.sh --loadtest)"
 [[ -x $BACKEND_BIN ]] || die "$BACKEND_BIN not found (make build)"
 
-RUNDIR=$(mktemp -d /tmp/sluice-loadtest.XXXXXX)
-chmod 755 "$RUNDIR"  # nginx workers may run as nobody
+RUNDIR=$(make_rundir loadtest)
 mkdir -p "$OUT"
 declare -A PID=()
 
-cleanup() {
-  trap - EXIT INT TERM
-  local pid deadline
-  for pid in "${PID[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  deadline=$((SECONDS + 5))
-  for pid in "${PID[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  cp "$RUNDIR"/*.log "$OUT"/ 2>/dev/null || true
-  rm -rf "$RUNDIR"
-}
+cleanup() { stop_all_and_keep_logs ""; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
