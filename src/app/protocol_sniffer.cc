@@ -1,13 +1,13 @@
 #include "app/protocol_sniffer.h"
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <vector>
 
 namespace sluice::app {
 
@@ -25,7 +25,9 @@ asio::awaitable<SniffResult> SniffProtocol(asio::ip::tcp::socket& socket,
   SniffResult result;
   asio::steady_timer deadline(co_await asio::this_coro::executor);
   deadline.expires_after(timeout);
-  std::array<char, 4096> chunk{};
+  // On the heap, not in the coroutine frame: a frame this large trips GCC 12's
+  // -Wmismatched-new-delete on asio's frame allocator under the sanitizer build.
+  std::vector<char> chunk(4096);
   while (true) {
     auto read = socket.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
     auto expire = deadline.async_wait(asio::as_tuple(asio::use_awaitable));
