@@ -239,15 +239,10 @@ asio::awaitable<void> BasicServerSession<S>::RejectRequest(http::Status status,
   const auto body_bytes = text.size() + 1;  // SendLocalReply adds a newline
   http::LocalReply reply{status, std::string(reason), std::move(text)};
   co_await http::SendLocalReply(*this, std::move(reply));
-  if (context_.access_log && context_.access_log->enabled()) {
-    const auto client = info_.peer_address.to_string();
-    context_.access_log->Write({.client = client,
-                                .listener = info_.listener,
-                                .protocol = http::ProtocolName(info_.protocol),
-                                .tls = info_.tls,
-                                .status = static_cast<int>(status),
-                                .reason = reason,
-                                .bytes_out = body_bytes});
+  if (context_.access_log) {
+    context_.access_log->WriteSessionReply(info_.peer_address, info_.listener,
+                                           http::ProtocolName(info_.protocol), info_.tls,
+                                           static_cast<int>(status), reason, body_bytes);
   }
 }
 

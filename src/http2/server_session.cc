@@ -185,15 +185,10 @@ asio::awaitable<void> ServerSession<S>::Reject(Stream& stream, http::Status stat
   if (context_.protocol_errors) context_.protocol_errors->Record(static_cast<int>(status), 0);
   http::LocalReply reply{status, reason, std::move(text)};
   co_await http::SendLocalReply(stream, std::move(reply));
-  if (context_.access_log && context_.access_log->enabled()) {
-    const auto client = info_.peer_address.to_string();
-    context_.access_log->Write({.client = client,
-                                .listener = info_.listener,
-                                .protocol = http::ProtocolName(info_.protocol),
-                                .tls = info_.tls,
-                                .status = static_cast<int>(status),
-                                .reason = reason,
-                                .bytes_out = body_bytes});
+  if (context_.access_log) {
+    context_.access_log->WriteSessionReply(info_.peer_address, info_.listener,
+                                           http::ProtocolName(info_.protocol), info_.tls,
+                                           static_cast<int>(status), reason, body_bytes);
   }
 }
 

@@ -45,6 +45,23 @@ class AccessLog {
 
   [[nodiscard]] bool enabled() const { return logger_ != nullptr; }
   void Write(const AccessLogRecord& record);
+  // A reply a protocol session made itself, before any route was chosen (431, 408, 400): the
+  // line has no request id, route or upstream. `client` is the peer address, formatted only when
+  // the log is on.
+  template <class Address>
+  void WriteSessionReply(const Address& client, std::string_view listener,
+                         std::string_view protocol, bool tls, int status, std::string_view reason,
+                         uint64_t bytes_out) {
+    if (!enabled()) return;
+    const auto client_text = client.to_string();
+    Write({.client = client_text,
+           .listener = listener,
+           .protocol = protocol,
+           .tls = tls,
+           .status = status,
+           .reason = reason,
+           .bytes_out = bytes_out});
+  }
 
   // The JSON line itself, without newline (exposed for tests). Keys, in order: time, request_id,
   // client, listener, protocol, tls, method, target, route, cluster, endpoint, status, reason,
