@@ -7,6 +7,8 @@
 namespace sluice::app {
 namespace {
 
+constexpr std::string_view kReloadPath = "/reload";
+
 AdminResponse Text(unsigned status, std::string body) {
   AdminResponse response;
   response.status = status;
@@ -70,6 +72,21 @@ AdminResponse Route(std::string_view path, const AdminHandlers& handlers) {
   return Text(404, "not found");
 }
 
+// Runs the reload now, on the caller's thread, so the reply tells what the reload did.
+AdminResponse Reload(const AdminHandlers& handlers) {
+  const ReloadOutcome outcome = handlers.reload();
+  AdminResponse response = Json(outcome.Json());
+  // 422: the request was fine, the file it made the server read is not a valid config.
+  if (!outcome.ok) response.status = 422;
+  return response;
+}
+
+AdminResponse MethodNotAllowed(std::string allow) {
+  AdminResponse response = Text(405, "method not allowed");
+  response.headers.emplace_back("Allow", std::move(allow));
+  return response;
+}
+
 }  // namespace
 
 bool ConstantTimeEquals(std::string_view presented, std::string_view secret) {
@@ -91,17 +108,20 @@ AdminResponse HandleAdminRequest(const AdminRequest& request, std::string_view t
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
   }
-  if (request.method != "GET" && request.method != "HEAD") {
-    AdminResponse response = Text(405, "method not allowed");
-    response.headers.emplace_back("Allow", "GET, HEAD");
-    return response;
-  }
   std::string_view path = request.target;
   if (const auto query = path.find('?'); query != std::string_view::npos) {
     path = path.substr(0, query);
   }
+  // /reload changes the running config, so it takes POST only (a GET must stay safe to retry
+  // or prefetch); every other path only reads.
+  const bool is_reload = path == kReloadPath;
+  if (is_reload && !handlers.reload) return Text(404, "not found");
+  if (is_reload && request.method != "POST") return MethodNotAllowed("POST");
+  if (!is_reload && request.method != "GET" && request.method != "HEAD") {
+    return MethodNotAllowed("GET, HEAD");
+  }
   try {
-    return Route(path, handlers);
+    return is_reload ? Reload(handlers) : Route(path, handlers);
   } catch (const std::exception& e) {
     return Text(500, std::string("internal error: ") + e.what());
   } catch (...) {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/reload_outcome.h"
+
 namespace sluice::app {
 
 struct AdminHandlers {
@@ -17,10 +19,12 @@ struct AdminHandlers {
   std::function<bool()> is_ready;             // false while draining
   std::function<std::string()> config_json;   // effective config, already redacted
   std::function<std::string()> controller_json;  // each cluster controller's state; may be empty
+  // POST /reload: runs one reload and returns its outcome; empty = this server has no /reload.
+  std::function<ReloadOutcome()> reload;
 };
 
 struct AdminRequest {
-  std::string_view method;         // "GET", "HEAD", ...
+  std::string_view method;         // "GET", "HEAD", "POST" (only /reload), ...
   std::string_view target;         // origin-form, may carry a query string (ignored)
   std::string_view authorization;  // Authorization header value, "" when absent
 };

@@ -141,7 +141,7 @@ asio::awaitable<void> Serve(AdminConnection connection) {
   while (!state.stopped) {
     http::request_parser<http::empty_body> parser;
     parser.header_limit(AdminServer::kMaxHeaderBytes);
-    parser.body_limit(0);  // admin endpoints take no body
+    parser.body_limit(0);  // admin endpoints take no body ("Content-Length: 0" is no body)
     stream.expires_after(timeout);
     auto [read_ec, read_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
     if (read_ec) {
@@ -216,12 +216,13 @@ AdminServer::AdminServer(asio::io_context& io, AdminOptions options,
                          std::shared_ptr<prometheus::Registry> registry,
                          std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
                          std::function<std::string()> config_json,
-                         std::function<std::string()> controller_json) {
+                         std::function<std::string()> controller_json,
+                         std::function<ReloadOutcome()> reload) {
   // A logger with no sinks discards everything, which keeps every log call unconditional.
   if (!logger) logger = std::make_shared<spdlog::logger>("sluice.admin");
   AdminHandlers handlers{
       [registry = std::move(registry)] { return observability::RenderMetrics(*registry); },
-      std::move(is_ready), std::move(config_json), std::move(controller_json)};
+      std::move(is_ready), std::move(config_json), std::move(controller_json), std::move(reload)};
   state_ = std::make_shared<AdminServerState>(io, std::move(options), std::move(logger),
                                               std::move(handlers));
 }

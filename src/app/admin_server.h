@@ -1,7 +1,8 @@
 #pragma once
-// The admin listener (DESIGN §9): /metrics, /healthz, /readyz and /config over a small
-// HTTP/1.1 server of its own, so operators can still scrape and probe when the data path is
-// saturated. Request rules live in admin_router.h; this file only moves bytes.
+// The admin listener (DESIGN §9): /metrics, /healthz, /readyz, /config, /controller and
+// POST /reload over a small HTTP/1.1 server of its own, so operators can still scrape, probe and
+// reload when the data path is saturated. Request rules live in admin_router.h; this file only
+// moves bytes.
 //
 // Ownership: the server owns a shared State (acceptor, open connections); every coroutine holds
 // that State, so a coroutine that outlives the AdminServer object still touches valid memory.
@@ -17,6 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "app/reload_outcome.h"
+
 namespace sluice::app {
 
 // Shared by the server object and its coroutines; defined in admin_server.cc.
@@ -30,19 +33,22 @@ struct AdminOptions {
 
 class AdminServer {
  public:
-  // Limits: a request head larger than this is answered 431; bodies are refused with 413.
+  // Limits: a request head larger than this is answered 431; a body of any length but 0 is
+  // refused with 413 (POST /reload carries none).
   static constexpr size_t kMaxHeaderBytes = 8 * 1024;
   // Each request must arrive, and each response be taken, within this deadline.
   static constexpr int kRequestTimeoutSeconds = 10;
   // Connections beyond this are closed at once; admin traffic is a few scrapers and probes.
   static constexpr size_t kMaxConnections = 64;
 
-  // logger may be null (nothing is logged). io must outlive the server.
+  // logger may be null (nothing is logged). io must outlive the server. reload runs on the
+  // io_context's thread for each POST /reload; null = /reload answers 404.
   AdminServer(boost::asio::io_context& io, AdminOptions options,
               std::shared_ptr<prometheus::Registry> registry,
               std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
               std::function<std::string()> config_json,
-              std::function<std::string()> controller_json = nullptr);
+              std::function<std::string()> controller_json = nullptr,
+              std::function<ReloadOutcome()> reload = nullptr);
   // Calls Stop(), so destroying the server releases its port.
   ~AdminServer();
 

@@ -8,6 +8,7 @@
 
 #include "app/command_line.h"
 #include "app/gateway.h"
+#include "app/reload_client.h"
 #include "config/loader.h"
 #include "core/version.h"
 #include "net/fd_limit.h"
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
       return Check(cl.config_path);
     case app::Command::kRun:
       return Run(cl.config_path);
+    case app::Command::kReload:
+      return app::RunReloadCommand(cl, std::cout, std::cerr);
   }
   return 2;
 }

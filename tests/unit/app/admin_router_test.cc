@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace sluice::app {
 namespace {
@@ -121,6 +123,85 @@ TEST_F(AdminRouterTest, ThrowingHandlerGives500) {
   const auto response = Handle("GET", "/config");
   EXPECT_EQ(response.status, 500u);
   EXPECT_NE(response.body.find("boom"), std::string::npos);
+}
+
+ReloadOutcome Outcome(bool ok, uint64_t generation, std::vector<std::string> errors = {}) {
+  ReloadOutcome outcome;
+  outcome.ok = ok;
+  outcome.generation = generation;
+  outcome.config_hash = "ab12";
+  outcome.errors = std::move(errors);
+  return outcome;
+}
+
+TEST_F(AdminRouterTest, ReloadPostRunsTheReloadAndAnswersItsOutcomeWith200) {
+  int reloads = 0;
+  handlers_.reload = [&] {
+    ++reloads;
+    return Outcome(true, 7);
+  };
+  const auto response = Handle("POST", "/reload");
+  EXPECT_EQ(reloads, 1);
+  EXPECT_EQ(response.status, 200u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, Outcome(true, 7).Json());
+  EXPECT_EQ(Handle("POST", "/reload?why=cron").status, 200u);
+  EXPECT_EQ(reloads, 2);
+}
+
+TEST_F(AdminRouterTest, ReloadOfARejectedFileIs422WithEveryError) {
+  const auto outcome = Outcome(false, 3, {"a.yaml:2:3: workers: bad", "a.yaml:9:1: x: unknown"});
+  handlers_.reload = [&] { return outcome; };
+  const auto response = Handle("POST", "/reload");
+  EXPECT_EQ(response.status, 422u);
+  EXPECT_EQ(response.content_type, "application/json");
+  EXPECT_EQ(response.body, outcome.Json());
+}
+
+TEST_F(AdminRouterTest, ReloadTakesOnlyPostAndOtherMethodsNeverRunIt) {
+  int reloads = 0;
+  handlers_.reload = [&] {
+    ++reloads;
+    return Outcome(true, 1);
+  };
+  for (const char* method : {"GET", "HEAD", "PUT", "DELETE", "post"}) {
+    const auto response = Handle(method, "/reload");
+    EXPECT_EQ(response.status, 405u) << method;
+    EXPECT_EQ(Header(response, "Allow"), "POST") << method;
+  }
+  EXPECT_EQ(reloads, 0);
+}
+
+TEST_F(AdminRouterTest, ReloadIs404WithoutAReloadHandler) {
+  EXPECT_EQ(Handle("POST", "/reload").status, 404u);
+  EXPECT_EQ(Handle("GET", "/reload").status, 404u);
+}
+
+TEST_F(AdminRouterTest, ReloadNeedsTheTokenBeforeItRuns) {
+  int reloads = 0;
+  handlers_.reload = [&] {
+    ++reloads;
+    return Outcome(true, 1);
+  };
+  EXPECT_EQ(Handle("POST", "/reload", "", "s3cret").status, 401u);
+  EXPECT_EQ(Handle("POST", "/reload", "Bearer nope", "s3cret").status, 401u);
+  EXPECT_EQ(reloads, 0);
+  EXPECT_EQ(Handle("POST", "/reload", "Bearer s3cret", "s3cret").status, 200u);
+  EXPECT_EQ(reloads, 1);
+}
+
+TEST_F(AdminRouterTest, ThrowingReloadGives500) {
+  handlers_.reload = []() -> ReloadOutcome { throw std::runtime_error("no snapshot"); };
+  const auto response = Handle("POST", "/reload");
+  EXPECT_EQ(response.status, 500u);
+  EXPECT_NE(response.body.find("no snapshot"), std::string::npos);
+}
+
+TEST_F(AdminRouterTest, PostIsRefusedOnReadOnlyPathsEvenWithAReloadHandler) {
+  handlers_.reload = [] { return Outcome(true, 1); };
+  const auto response = Handle("POST", "/metrics");
+  EXPECT_EQ(response.status, 405u);
+  EXPECT_EQ(Header(response, "Allow"), "GET, HEAD");
 }
 
 TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <future>
 #include <optional>
 #include <system_error>
@@ -100,7 +101,8 @@ class AdminServerTest : public ::testing::Test {
   void StartServer(std::string token = "") {
     server_ = std::make_unique<AdminServer>(
         io_, AdminOptions{"127.0.0.1", 0, std::move(token)}, registry_, nullptr,
-        [this] { return ready_.load(); }, [] { return std::string(R"({"admin":"redacted"})"); });
+        [this] { return ready_.load(); }, [] { return std::string(R"({"admin":"redacted"})"); },
+        nullptr, reload_);
     server_->Start();
     ASSERT_NE(server_->port(), 0);
     thread_ = std::thread([this] { io_.run(); });
@@ -124,6 +126,7 @@ class AdminServerTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
 
   std::atomic<bool> ready_{true};
+  std::function<ReloadOutcome()> reload_;  // set before StartServer; runs on the server thread
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   observability::GatewayMetrics metrics_{registry_};
   asio::io_context io_;  // outlives server_: the acceptor and sockets belong to it
@@ -252,6 +255,68 @@ TEST_F(AdminServerTest, StopClosesAcceptorAndOpenConnections) {
   beast::error_code ec;
   late.connect({asio::ip::make_address("127.0.0.1"), bound}, ec);
   EXPECT_EQ(ec, asio::error::connection_refused);
+}
+
+class AdminServerReloadTest : public AdminServerTest {
+ protected:
+  void SetUp() override {
+    reload_ = [this] {
+      ReloadOutcome outcome;
+      outcome.ok = reload_ok_.load();
+      outcome.generation = ++reloads_;
+      if (!outcome.ok) outcome.errors = {"s.yaml:1:1: workers: bad"};
+      return outcome;
+    };
+  }
+
+  std::atomic<bool> reload_ok_{true};
+  std::atomic<uint64_t> reloads_{0};
+};
+
+TEST_F(AdminServerReloadTest, PostWithContentLengthZeroReloadsAndKeepsTheConnection) {
+  StartServer();
+  Client client(port());
+  client.SendRaw("POST /reload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  const Reply first = client.ReadReply();
+  EXPECT_EQ(first.status, 200u) << first.body;
+  EXPECT_EQ(first.content_type, "application/json");
+  EXPECT_EQ(first.body, R"({"result":"success","generation":1,"config_hash":"","errors":[]})");
+  EXPECT_TRUE(first.keep_alive);
+  // Without Content-Length (no body either), on the same connection.
+  EXPECT_EQ(client.Request(http::verb::post, "/reload").status, 200u);
+  EXPECT_EQ(reloads_.load(), 2u);
+}
+
+TEST_F(AdminServerReloadTest, RejectedFileIs422WithTheErrors) {
+  reload_ok_ = false;
+  StartServer();
+  const Reply reply = Client(port()).Request(http::verb::post, "/reload");
+  EXPECT_EQ(reply.status, 422u);
+  EXPECT_EQ(reply.body,
+            R"({"result":"failure","generation":1,"config_hash":"",)"
+            R"("errors":["s.yaml:1:1: workers: bad"]})");
+}
+
+TEST_F(AdminServerReloadTest, PostWithABodyIsRefusedWith413AndDoesNotReload) {
+  StartServer();
+  Client client(port());
+  EXPECT_EQ(client.Request(http::verb::post, "/reload", "", "now please").status, 413u);
+  EXPECT_EQ(reloads_.load(), 0u);
+}
+
+TEST_F(AdminServerReloadTest, TokenIsEnforcedOnReload) {
+  StartServer("s3cret");
+  Client client(port());
+  EXPECT_EQ(client.Request(http::verb::post, "/reload").status, 401u);
+  EXPECT_EQ(client.Request(http::verb::post, "/reload", "wrong").status, 401u);
+  EXPECT_EQ(reloads_.load(), 0u);
+  EXPECT_EQ(client.Request(http::verb::post, "/reload", "s3cret").status, 200u);
+  EXPECT_EQ(reloads_.load(), 1u);
+}
+
+TEST_F(AdminServerTest, ReloadIs404WhenTheServerHasNoReloadHandler) {
+  StartServer();
+  EXPECT_EQ(Client(port()).Request(http::verb::post, "/reload").status, 404u);
 }
 
 TEST_F(AdminServerTest, StartThrowsSystemErrorNamingTheAddressWhenPortIsTaken) {

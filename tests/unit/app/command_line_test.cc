@@ -121,10 +121,51 @@ TEST(CommandLineTest, LongConfigOptionWithEmptyValueIsAnError) {
   EXPECT_NE(cl.error, "");
 }
 
+TEST(CommandLineTest, ReloadReadsTheAdminListenerFromTheConfigByDefault) {
+  const auto cl = Parse({"reload", "-c", "a.yaml"});
+  EXPECT_EQ(cl.error, "");
+  EXPECT_EQ(cl.command, Command::kReload);
+  EXPECT_EQ(cl.config_path, "a.yaml");
+  EXPECT_EQ(cl.admin_address, "");
+  EXPECT_FALSE(cl.admin_token.has_value());
+  EXPECT_EQ(Parse({"reload"}).config_path, "config/sluice.yaml");
+}
+
+TEST(CommandLineTest, ReloadTakesAdminAndTokenOverridesInBothForms) {
+  const auto separate = Parse({"reload", "--admin", "127.0.0.1:9902", "--token", "s3cret"});
+  EXPECT_EQ(separate.error, "");
+  EXPECT_EQ(separate.admin_address, "127.0.0.1:9902");
+  EXPECT_EQ(separate.admin_token, "s3cret");
+  const auto equals = Parse({"reload", "--admin=[::1]:9901", "--token=a=b", "-c", "x.yaml"});
+  EXPECT_EQ(equals.error, "");
+  EXPECT_EQ(equals.admin_address, "[::1]:9901");
+  EXPECT_EQ(equals.admin_token, "a=b");
+  EXPECT_EQ(equals.config_path, "x.yaml");
+}
+
+TEST(CommandLineTest, EmptyTokenOverridesTheFilesTokenWithNone) {
+  const auto cl = Parse({"reload", "--token="});
+  EXPECT_EQ(cl.error, "");
+  EXPECT_EQ(cl.admin_token, "");
+}
+
+TEST(CommandLineTest, ReloadOptionsWithoutValueAreErrors) {
+  EXPECT_EQ(Parse({"reload", "--admin"}).error, "--admin needs a value");
+  EXPECT_EQ(Parse({"reload", "--token"}).error, "--token needs a value");
+  EXPECT_EQ(Parse({"reload", "--admin="}).error, "--admin needs HOST:PORT");
+}
+
+TEST(CommandLineTest, ReloadOptionsBelongToReloadOnly) {
+  EXPECT_EQ(Parse({"run", "--admin", "127.0.0.1:1"}).error, "--admin is an option of reload only");
+  EXPECT_EQ(Parse({"check", "--token=x"}).error, "--token is an option of reload only");
+  EXPECT_EQ(Parse({"reload", "--admins=x"}).error, "unknown option \"--admins=x\"");
+}
+
 TEST(CommandLineTest, UsageNamesEveryCommandAndOption) {
   const auto usage = UsageText();
-  for (const char* word : {"usage: sluice", "run", "check", "-c, --config FILE", "-h, --help",
-                           "-V, --version", "config/sluice.yaml"}) {
+  for (const char* word : {"usage: sluice", "run", "check", "reload", "-c, --config FILE",
+                           "--admin HOST:PORT", "--token TOKEN", "-h, --help", "-V, --version",
+                           "config/sluice.yaml", "SIGHUP reloads"}) {
     EXPECT_NE(usage.find(word), std::string::npos) << word;
   }
   EXPECT_EQ(usage.back(), '\n');
