@@ -17,8 +17,7 @@ namespace {
 
 // The admin block exactly as the loader reads it (same defaults, same checks), with no opinion on
 // the rest of the document.
-void ReadAdminBlock(const std::string& path, config::Diagnostics& diag,
-                    config::AdminConfig& out) {
+void ReadAdminBlock(const std::string& path, config::Diagnostics& diag, config::AdminConfig& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diag.Add(YAML::Mark::null_mark(), "",

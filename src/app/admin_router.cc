@@ -68,7 +68,8 @@ AdminResponse Route(std::string_view path, const AdminHandlers& handlers) {
   if (path == "/healthz") return Text(200, "ok");
   if (path == "/readyz") return handlers.is_ready() ? Text(200, "ready") : Text(503, "draining");
   if (path == "/config") return Json(handlers.config_json());
-  if (path == "/controller") return Json(handlers.controller_json ? handlers.controller_json() : "{}");
+  if (path == "/controller")
+    return Json(handlers.controller_json ? handlers.controller_json() : "{}");
   return Text(404, "not found");
 }
 

@@ -15,9 +15,9 @@
 namespace sluice::app {
 
 struct AdminHandlers {
-  std::function<std::string()> metrics_text;  // Prometheus text exposition 0.0.4
-  std::function<bool()> is_ready;             // false while draining
-  std::function<std::string()> config_json;   // effective config, already redacted
+  std::function<std::string()> metrics_text;     // Prometheus text exposition 0.0.4
+  std::function<bool()> is_ready;                // false while draining
+  std::function<std::string()> config_json;      // effective config, already redacted
   std::function<std::string()> controller_json;  // each cluster controller's state; may be empty
   // POST /reload: runs one reload and returns its outcome; empty = this server has no /reload.
   std::function<ReloadOutcome()> reload;

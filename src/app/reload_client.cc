@@ -126,8 +126,8 @@ int ReportReload(const AdminReply& reply, const std::string& where, std::ostream
   ParsedOutcome outcome;
   if ((reply.status != 200 && reply.status != 422) || !ParseOutcome(reply.body, outcome) ||
       outcome.ok != (reply.status == 200)) {
-    err << "sluice reload: the admin listener at " << where << " answered " << reply.status
-        << ": " << FirstLine(reply.body) << "\n";
+    err << "sluice reload: the admin listener at " << where << " answered " << reply.status << ": "
+        << FirstLine(reply.body) << "\n";
     return kReloadUnreachable;
   }
   if (outcome.ok) {

@@ -15,8 +15,8 @@ namespace sluice::app {
 
 // Exit codes of `sluice reload`.
 inline constexpr int kReloadApplied = 0;
-inline constexpr int kReloadRejected = 1;      // the server refused the file; errors printed
-inline constexpr int kReloadUnreachable = 2;   // no outcome: no connection, timeout, 401, ...
+inline constexpr int kReloadRejected = 1;     // the server refused the file; errors printed
+inline constexpr int kReloadUnreachable = 2;  // no outcome: no connection, timeout, 401, ...
 
 // Long enough for a reload that rebuilds many TLS contexts on a busy control thread.
 inline constexpr std::chrono::seconds kReloadTimeout{30};
@@ -33,8 +33,8 @@ struct AdminReply {
 
 // Prints the outcome (errors one per line on err, like `sluice check`) and returns the exit code.
 // `where` names the admin listener in messages.
-[[nodiscard]] int ReportReload(const AdminReply& reply, const std::string& where,
-                               std::ostream& out, std::ostream& err);
+[[nodiscard]] int ReportReload(const AdminReply& reply, const std::string& where, std::ostream& out,
+                               std::ostream& err);
 
 // The whole command: find the admin listener, ask, report.
 [[nodiscard]] int RunReloadCommand(const CommandLine& command_line, std::ostream& out,

@@ -292,9 +292,8 @@ TEST_F(AdminServerReloadTest, RejectedFileIs422WithTheErrors) {
   StartServer();
   const Reply reply = Client(port()).Request(http::verb::post, "/reload");
   EXPECT_EQ(reply.status, 422u);
-  EXPECT_EQ(reply.body,
-            R"({"result":"failure","generation":1,"config_hash":"",)"
-            R"("errors":["s.yaml:1:1: workers: bad"]})");
+  EXPECT_EQ(reply.body, R"({"result":"failure","generation":1,"config_hash":"",)"
+                        R"("errors":["s.yaml:1:1: workers: bad"]})");
 }
 
 TEST_F(AdminServerReloadTest, PostWithABodyIsRefusedWith413AndDoesNotReload) {

@@ -163,9 +163,9 @@ TEST(CommandLineTest, ReloadOptionsBelongToReloadOnly) {
 
 TEST(CommandLineTest, UsageNamesEveryCommandAndOption) {
   const auto usage = UsageText();
-  for (const char* word : {"usage: sluice", "run", "check", "reload", "-c, --config FILE",
-                           "--admin HOST:PORT", "--token TOKEN", "-h, --help", "-V, --version",
-                           "config/sluice.yaml", "SIGHUP reloads"}) {
+  for (const char* word :
+       {"usage: sluice", "run", "check", "reload", "-c, --config FILE", "--admin HOST:PORT",
+        "--token TOKEN", "-h, --help", "-V, --version", "config/sluice.yaml", "SIGHUP reloads"}) {
     EXPECT_NE(usage.find(word), std::string::npos) << word;
   }
   EXPECT_EQ(usage.back(), '\n');

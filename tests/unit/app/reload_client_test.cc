@@ -20,8 +20,8 @@ struct Printed {
 
 Printed Report(unsigned status, std::string body, std::string error = "") {
   std::ostringstream out, err;
-  const int code = ReportReload({status, std::move(body), std::move(error)}, "127.0.0.1:9901",
-                                out, err);
+  const int code =
+      ReportReload({status, std::move(body), std::move(error)}, "127.0.0.1:9901", out, err);
   return {code, out.str(), err.str()};
 }
 
