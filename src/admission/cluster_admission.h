@@ -25,6 +25,13 @@ class ClusterAdmission {
   ClusterAdmission(const config::ClusterConfig& cfg, uint32_t class_count, uint32_t sheddable_from,
                    std::vector<uint32_t> tenant_weights, std::vector<uint32_t> class_weights = {});
 
+  // Reload of a cluster that stays gated: new queue parameters and shape (see
+  // FairQueue::Reconfigure for the maps), and the static limit when `cfg` sets one (a
+  // controller sets its own). In-flight requests, queued waiters and the rate estimate stay.
+  void Reconfigure(const config::ClusterConfig& cfg, uint32_t class_count, uint32_t sheddable_from,
+                   std::vector<uint32_t> tenant_weights, std::vector<uint32_t> class_weights,
+                   const std::vector<uint32_t>& tenant_map, const std::vector<uint32_t>& class_map);
+
   [[nodiscard]] bool gated() const { return gated_; }
   [[nodiscard]] control::ConcurrencyLimit& limit() { return limit_; }
   [[nodiscard]] uint32_t inflight() const { return gate_.inflight(); }
@@ -58,7 +65,7 @@ class ClusterAdmission {
 
   const bool gated_;
   std::atomic<bool> closed_{false};
-  const uint32_t low_watermark_;
+  std::atomic<std::size_t> low_watermark_;  // changes on reload
   control::ConcurrencyLimit limit_;
   ConcurrencyGate gate_;
   FairQueue queue_;

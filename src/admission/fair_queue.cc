@@ -9,27 +9,44 @@ namespace sluice::admission {
 using core::Duration;
 using core::TimePoint;
 
-FairQueue::FairQueue(FairQueueConfig config)
-    : config_(std::move(config)),
-      tenant_count_(static_cast<uint32_t>(std::max<std::size_t>(config_.tenant_weights.size(), 1))),
-      standing_max_wait_(config_.standing_max_wait > Duration::zero() ? config_.standing_max_wait
-                                                                      : config_.max_wait / 4),
-      flows_(static_cast<std::size_t>(std::max<uint32_t>(config_.class_count, 1)) * tenant_count_),
-      classes_(std::max<uint32_t>(config_.class_count, 1)),
-      watermark_(config_.low_watermark, config_.high_watermark) {
+FairQueue::FairQueue(FairQueueConfig config) : watermark_(0, 1) {
+  ResetLocked(std::move(config));
+  by_id_.reserve(std::min<std::size_t>(config_.capacity, 1 << 16));
+}
+
+// Sets the parameters and the shape from `config` and empties every structure (construction,
+// and a reload before it re-inserts the waiters).
+void FairQueue::ResetLocked(FairQueueConfig config) {
+  config_ = std::move(config);
+  tenant_count_ = static_cast<uint32_t>(std::max<std::size_t>(config_.tenant_weights.size(), 1));
+  standing_max_wait_ = config_.standing_max_wait > Duration::zero() ? config_.standing_max_wait
+                                                                     : config_.max_wait / 4;
+  const std::size_t class_count = std::max<uint32_t>(config_.class_count, 1);
+  slots_.clear();
+  free_.clear();
+  flows_.assign(class_count * tenant_count_, List{});
+  classes_.assign(class_count, List{});
   std::vector<uint32_t> weights = config_.tenant_weights;
   weights.resize(tenant_count_, 1);
-  rings_.reserve(classes_.size());
-  for (std::size_t c = 0; c < classes_.size(); ++c) rings_.emplace_back(weights);
+  rings_.clear();
+  rings_.reserve(class_count);
+  for (std::size_t c = 0; c < class_count; ++c) rings_.emplace_back(weights);
+  pass_.clear();
+  stride_.clear();
   if (!config_.class_weights.empty()) {
-    assert(config_.class_weights.size() == classes_.size());
-    pass_.assign(classes_.size(), 0.0);
-    for (std::size_t c = 0; c < classes_.size(); ++c) {
+    assert(config_.class_weights.size() == class_count);
+    pass_.assign(class_count, 0.0);
+    for (std::size_t c = 0; c < class_count; ++c) {
       const auto w = c < config_.class_weights.size() ? config_.class_weights[c] : 1;
       stride_.push_back(1.0 / std::max<uint32_t>(w, 1));
     }
   }
-  by_id_.reserve(std::min<std::size_t>(config_.capacity, 1 << 16));
+  virtual_time_ = 0;
+  by_id_.clear();
+  by_deadline_.clear();
+  watermark_ = Watermark(config_.low_watermark, config_.high_watermark);
+  shedding_ = false;
+  depth_ = 0;
 }
 
 // --- intrusive lists over slot indices ---
@@ -68,14 +85,16 @@ void FairQueue::Unlink(List& list, uint32_t index) {
 // --- public operations ---
 
 EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
-  assert(waiter.tenant < tenant_count_ && waiter.priority_class < classes_.size());
-  waiter.tenant = std::min(waiter.tenant, tenant_count_ - 1);
-  waiter.priority_class =
-      std::min(waiter.priority_class, static_cast<uint32_t>(classes_.size() - 1));
   Completions done;
   EnqueueResult result = EnqueueResult::kQueued;
   {
     const std::lock_guard lock(mu_);
+    // A request that resolved its tenant and class under the previous configuration may arrive
+    // just after a reload shrank the shape: it joins the last tenant slot (the dynamic one) or
+    // the lowest class rather than indexing out of range.
+    waiter.tenant = std::min(waiter.tenant, tenant_count_ - 1);
+    waiter.priority_class =
+        std::min(waiter.priority_class, static_cast<uint32_t>(classes_.size() - 1));
     ExpireLocked(now, done);
     const double ahead = ExpectedAheadLocked(waiter.priority_class);
     // A client that gave a shorter deadline than the queue's own budget gets that instead.
@@ -102,6 +121,37 @@ EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
   }
   Run(done);
   return result;
+}
+
+void FairQueue::Reconfigure(FairQueueConfig config, const std::vector<uint32_t>& tenant_map,
+                            const std::vector<uint32_t>& class_map) {
+  Completions done;
+  {
+    const std::lock_guard lock(mu_);
+    std::vector<Waiter> waiting;
+    waiting.reserve(depth_);
+    for (const auto& [id, index] : by_id_) waiting.push_back(std::move(slots_[index].waiter));
+    std::sort(waiting.begin(), waiting.end(),
+              [](const Waiter& a, const Waiter& b) { return a.enqueued < b.enqueued; });
+    const TimePoint non_empty_since = non_empty_since_;
+    ResetLocked(std::move(config));
+    const auto remap = [](uint32_t index, const std::vector<uint32_t>& map, uint32_t count) {
+      return std::min(index < map.size() ? map[index] : count - 1, count - 1);
+    };
+    for (Waiter& w : waiting) {
+      if (depth_ >= config_.capacity) {  // a smaller queue: the newest waiters do not fit
+        done.emplace_back(std::move(w.on_done), QueueOutcome::kShed);
+        continue;
+      }
+      w.tenant = remap(w.tenant, tenant_map, tenant_count_);
+      w.priority_class = remap(w.priority_class, class_map, static_cast<uint32_t>(classes_.size()));
+      // Keeps its place (enqueue time) and deadline; a shorter max_wait shortens the deadline.
+      const TimePoint enqueued = w.enqueued;
+      InsertLocked(std::move(w), enqueued);
+    }
+    if (depth_ > 0) non_empty_since_ = non_empty_since;
+  }
+  Run(done);
 }
 
 bool FairQueue::Cancel(uint64_t id) {

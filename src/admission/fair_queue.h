@@ -105,6 +105,13 @@ class FairQueue {
   std::size_t ExpireDeadlines(core::TimePoint now);
   // Recent completions per second of the cluster (control thread, every window); ≤ 0 = unknown.
   void SetCompletionRate(double per_second);
+  // Reload: new parameters and shape, keeping every queued waiter in arrival order with its
+  // enqueue time and deadline (capped by the new max_wait). tenant_map[old] / class_map[old]
+  // give a waiter's new tenant and class index; one that is gone (or unmapped) maps to the last
+  // tenant slot (the dynamic tenants') or the lowest class. Waiters beyond a smaller capacity
+  // are shed (newest first). The watermark starts again from the re-inserted depth.
+  void Reconfigure(FairQueueConfig config, const std::vector<uint32_t>& tenant_map,
+                   const std::vector<uint32_t>& class_map);
 
   [[nodiscard]] std::size_t depth() const;
   [[nodiscard]] std::size_t depth(uint32_t priority_class) const;
@@ -131,6 +138,7 @@ class FairQueue {
   void Unlink(List& list, uint32_t index);
 
   List& FlowList(uint32_t cls, uint32_t tenant) { return flows_[cls * tenant_count_ + tenant]; }
+  void ResetLocked(FairQueueConfig config);
   void InsertLocked(Waiter waiter, core::TimePoint now);
   void RemoveLocked(uint32_t index, QueueOutcome outcome, Completions& done);
   void ExpireLocked(core::TimePoint now, Completions& done);
@@ -144,11 +152,10 @@ class FairQueue {
   [[nodiscard]] core::Duration WaitBudgetLocked(core::TimePoint now) const;
   static void Run(Completions& done);
 
-  const FairQueueConfig config_;
-  const uint32_t tenant_count_;
-  const core::Duration standing_max_wait_;
-
-  mutable std::mutex mu_;       // guards everything below
+  mutable std::mutex mu_;  // guards everything below (the parameters change on reload)
+  FairQueueConfig config_;
+  uint32_t tenant_count_ = 1;
+  core::Duration standing_max_wait_{};
   std::vector<Slot> slots_;     // grows up to capacity, never beyond
   std::vector<uint32_t> free_;  // free slot indices
   std::vector<List> flows_;     // [class × tenant]

@@ -23,7 +23,8 @@ struct TenantRegistry::Configured {
   config::PolicyMode mode = config::PolicyMode::kEnforce;
   std::string priority_class;
   uint32_t weight = 1;
-  GcraBucket bucket;
+  // Shared with the registry of the next configuration when the tenant survives a reload.
+  std::shared_ptr<GcraBucket> bucket = std::make_shared<GcraBucket>();
 };
 
 // One slice of the dynamic table. `mu` guards everything but `overflow`'s pointee (lock-free).
@@ -83,7 +84,7 @@ TenantRegistry::~TenantRegistry() = default;
 TenantRef TenantRegistry::ConfiguredRef(uint32_t index) const {
   Configured& c = configured_[index];
   TenantRef ref;
-  ref.bucket = &c.bucket;
+  ref.bucket = c.bucket.get();
   ref.policy = c.policy;
   ref.name = c.name;
   ref.index = index;
@@ -102,6 +103,30 @@ TenantRef TenantRegistry::DynamicRef(std::shared_ptr<GcraBucket> bucket) const {
   ref.index = dynamic_index();
   ref.dynamic = true;
   return ref;
+}
+
+void TenantRegistry::InheritFrom(const TenantRegistry& previous, core::TimePoint now) {
+  for (size_t i = 0; i < configured_count_; ++i) {
+    Configured& c = configured_[i];
+    const auto old = previous.directory_.FindByName(c.name);
+    if (!old) continue;
+    const Configured& was = previous.configured_[*old];
+    c.bucket = was.bucket;
+    c.bucket->Rescale(was.policy, c.policy, now);
+  }
+  for (const auto& shard : previous.shards_) {
+    std::lock_guard old_lock(shard->mu);
+    // Least recently seen first, so each new shard's LRU order matches the old one.
+    for (auto it = shard->lru.rbegin(); it != shard->lru.rend(); ++it) {
+      Shard& into = *shards_[ShardOf(hasher_.Hash(it->key), shards_.size())];
+      std::lock_guard new_lock(into.mu);
+      if (into.lru.size() >= into.capacity || into.index.contains(it->key)) continue;
+      it->bucket->Rescale(previous.dynamic_policy_, dynamic_policy_, now);
+      into.lru.push_front({it->key, it->bucket});
+      into.index.emplace(into.lru.front().key, into.lru.begin());
+      dynamic_size_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 }
 
 TenantRef TenantRegistry::Lookup(const Identity& identity, core::TimePoint now) {

@@ -1,8 +1,9 @@
 #pragma once
 // Per-tenant token buckets for the whole gateway (DESIGN §3, §4 steps 2–3; issue 3 items 1–2).
 //
-// Configured tenants: one GcraBucket each, allocated once at construction (stable addresses for
-// the registry's lifetime), with the tenant's own rate, mode, class and weight.
+// Configured tenants: one GcraBucket each, allocated at construction or inherited from the
+// previous configuration's registry by name (stable addresses, shared between the two), with
+// the tenant's own rate, mode, class and weight.
 // Dynamic tenants (callers identified by a header value or address but not configured): one
 // bucket per key with `identity.dynamic_rate`, in a bounded table of at most
 // `max_dynamic_tenants` keys split over up to kShards shards. A shard is a mutex, a hash map
@@ -74,6 +75,13 @@ class TenantRegistry {
   ~TenantRegistry();
   TenantRegistry(const TenantRegistry&) = delete;
   TenantRegistry& operator=(const TenantRegistry&) = delete;
+
+  // Reload (issue 6), before this registry serves: every configured tenant that `previous` also
+  // has (by name) shares its bucket, rescaled to the new rate and burst (GcraBucket::Rescale:
+  // never refilled), and the dynamic keys move over with their buckets as far as the new bound
+  // allows. Requests still on the previous configuration charge the same buckets meanwhile.
+  // A dynamic key first seen by `previous` after this call starts afresh here, like any new key.
+  void InheritFrom(const TenantRegistry& previous, core::TimePoint now);
 
   // Identity → the bucket and policy to charge. kDynamic inserts or refreshes the key (LRU);
   // kMissing → the on_missing tenant, or an empty ref under "reject".

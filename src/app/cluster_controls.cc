@@ -40,17 +40,21 @@ std::vector<std::string> ShareNames(const config::Config& cfg) {
 
 struct ClusterControls::Entry {
   Entry(std::string cluster_name, const control::ControllerParams& params, bool enforce,
-        control::ConcurrencyLimit& gate_limit, std::size_t workers, core::TimePoint now)
+        admission::ClusterAdmission& gate_admission, std::size_t workers, core::TimePoint now)
       : name(std::move(cluster_name)),
+        gate(&gate_admission),
         recorder(workers, now),
         shadow_limit(static_cast<uint32_t>(params.initial_limit)),
-        controller(params, enforce, enforce ? gate_limit : shadow_limit, recorder, now) {}
+        controller(params, enforce, enforce ? gate_admission.limit() : shadow_limit, recorder,
+                   now) {}
 
   std::string name;
+  const admission::ClusterAdmission* gate;  // whose limit an enforcing controller writes
   control::ClusterRecorder recorder;
   control::ConcurrencyLimit shadow_limit;
   control::ClusterController controller;
-  std::unique_ptr<admission::TenantShares> shares;  // enforcing with tenants only
+  // Enforcing with tenants only. Shared: snapshots hold it, and a reload replaces it.
+  std::shared_ptr<admission::TenantShares> shares;
   std::vector<std::string> share_names;             // metric label per share slot
 };
 
@@ -64,16 +68,62 @@ void ClusterControls::Add(const config::ClusterConfig& cluster, const config::Co
                           admission::ClusterAdmission& gate, std::size_t workers,
                           core::TimePoint now) {
   if (!cluster.controller.enabled) return;
-  const bool enforce = cluster.controller.mode == config::PolicyMode::kEnforce;
-  auto entry = std::make_unique<Entry>(cluster.name, ParamsOf(cluster.controller), enforce,
-                                       gate.limit(), workers, now);
-  const bool has_tenants = !config.tenants.empty() || !config.identity.sources.empty();
-  if (enforce && has_tenants) {
-    entry->shares = std::make_unique<admission::TenantShares>(ShareSlots(config));
-    entry->share_names = ShareNames(config);
-  }
+  auto entry = MakeEntry(cluster, config, gate, workers, now);
   Publish(*entry);
   entries_.emplace(cluster.name, std::move(entry));
+}
+
+std::shared_ptr<ClusterControls::Entry> ClusterControls::MakeEntry(
+    const config::ClusterConfig& cluster, const config::Config& config,
+    admission::ClusterAdmission& gate, std::size_t workers, core::TimePoint now) {
+  const bool enforce = cluster.controller.mode == config::PolicyMode::kEnforce;
+  auto entry = std::make_shared<Entry>(cluster.name, ParamsOf(cluster.controller), enforce, gate,
+                                       workers, now);
+  SetShares(*entry, config);
+  return entry;
+}
+
+void ClusterControls::SetShares(Entry& entry, const config::Config& config) {
+  const bool has_tenants = !config.tenants.empty() || !config.identity.sources.empty();
+  entry.shares.reset();
+  entry.share_names.clear();
+  if (entry.controller.enforcing() && has_tenants) {
+    entry.shares = std::make_shared<admission::TenantShares>(ShareSlots(config));
+    entry.share_names = ShareNames(config);
+  }
+}
+
+void ClusterControls::Reconcile(
+    const config::Config& config,
+    const std::map<std::string, std::shared_ptr<admission::ClusterAdmission>>& gates,
+    std::size_t workers, core::TimePoint now) {
+  std::map<std::string, std::shared_ptr<Entry>> next;
+  for (const auto& cluster : config.clusters) {
+    if (!cluster.controller.enabled) continue;
+    auto& gate = *gates.at(cluster.name);
+    const bool enforce = cluster.controller.mode == config::PolicyMode::kEnforce;
+    auto it = entries_.find(cluster.name);
+    std::shared_ptr<Entry> entry;
+    if (it != entries_.end() && it->second->controller.enforcing() == enforce &&
+        it->second->gate == &gate) {
+      entry = it->second;
+      entry->controller.SetParams(ParamsOf(cluster.controller));
+      // Shares are recomputed every window from the limit; the slots follow the tenants.
+      SetShares(*entry, config);
+    } else {
+      entry = MakeEntry(cluster, config, gate, workers, now);
+    }
+    Publish(*entry);
+    next.emplace(cluster.name, std::move(entry));
+  }
+  entries_ = std::move(next);
+}
+
+std::vector<std::shared_ptr<const void>> ClusterControls::KeepAlive(
+    const std::string& cluster) const {
+  auto it = entries_.find(cluster);
+  if (it == entries_.end()) return {};
+  return {it->second, it->second->shares};
 }
 
 control::ClusterRecorder* ClusterControls::Recorder(const std::string& cluster) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <spdlog/logger.h>
 #include <string>
+#include <vector>
 
 #include "admission/cluster_admission.h"
 #include "admission/tenant_shares.h"
@@ -32,6 +33,16 @@ class ClusterControls {
   void Add(const config::ClusterConfig& cluster, const config::Config& config,
            admission::ClusterAdmission& gate, std::size_t workers, core::TimePoint now);
 
+  // Reload: keeps the controller (learnt state, recorder, mode) of every cluster that is still
+  // controlled the same way (same mode, same gate object), with the new parameters and tenant
+  // shares; builds new ones; forgets the rest (snapshots still holding them keep them alive).
+  // `gates`: each cluster's admission after the reload.
+  void Reconcile(const config::Config& config,
+                 const std::map<std::string, std::shared_ptr<admission::ClusterAdmission>>& gates,
+                 std::size_t workers, core::TimePoint now);
+  // What a snapshot holds so the recorder and shares it points to outlive a reload.
+  [[nodiscard]] std::vector<std::shared_ptr<const void>> KeepAlive(const std::string& cluster) const;
+
   // nullptr when the cluster has no controller.
   [[nodiscard]] control::ClusterRecorder* Recorder(const std::string& cluster);
   // The computed limit of a shadow controller (nullptr when none, or when enforcing).
@@ -47,6 +58,11 @@ class ClusterControls {
 
  private:
   struct Entry;
+  [[nodiscard]] std::shared_ptr<Entry> MakeEntry(const config::ClusterConfig& cluster,
+                                                 const config::Config& config,
+                                                 admission::ClusterAdmission& gate,
+                                                 std::size_t workers, core::TimePoint now);
+  static void SetShares(Entry& entry, const config::Config& config);
   void Publish(Entry& entry);
   void UpdateShares(Entry& entry);
   void LogTransition(const Entry& entry, const control::ControllerStep& step,
@@ -54,7 +70,7 @@ class ClusterControls {
 
   observability::AdmissionMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
-  std::map<std::string, std::unique_ptr<Entry>> entries_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
 };
 
 }  // namespace sluice::app

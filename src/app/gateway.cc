@@ -1,6 +1,7 @@
 #include "app/gateway.h"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <csignal>
 #include <stdexcept>
 
@@ -22,13 +23,16 @@ constexpr auto kDrainPollInterval = std::chrono::milliseconds(20);
 
 }  // namespace
 
-Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<spdlog::logger> log)
+Gateway::Gateway(std::shared_ptr<const config::Config> config, std::shared_ptr<spdlog::logger> log,
+                 std::string config_path)
     : config_(std::move(config)),
+      config_path_(std::move(config_path)),
       log_(std::move(log)),
       registry_(std::make_shared<prometheus::Registry>()),
       metrics_(registry_),
       admission_metrics_(*registry_),
       h2_metrics_(*registry_),
+      reload_metrics_(*registry_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
       drain_timer_(control_),
       gauge_timer_(control_),
@@ -44,8 +48,12 @@ Gateway::~Gateway() {
   for (auto& [name, cluster] : clusters_) {
     for (std::size_t w = 0; w < cluster->worker_count(); ++w) cluster->pool(w).CloseIdle();
   }
+  for (auto& cluster : retired_clusters_) {
+    for (std::size_t w = 0; w < cluster->worker_count(); ++w) cluster->pool(w).CloseIdle();
+  }
   // Acceptors and their timers are I/O objects of the worker contexts too.
   listeners_.clear();
+  retired_listeners_.clear();
   if (admission_) admission_->CloseAll();
   workers_->DestroyContexts();
 }
@@ -59,22 +67,36 @@ void Gateway::Start() {
     trackers_.push_back(std::make_unique<net::ConnectionTracker>(open_connections_));
   }
   for (const auto& c : config_->clusters) {
-    clusters_.emplace(c.name, std::make_unique<upstream::Cluster>(c, executors));
+    clusters_.emplace(c.name, std::make_shared<upstream::Cluster>(c, executors));
   }
   handler_ = std::make_unique<proxy::GatewayHandler>(workers_->size(), *access_log_, log_);
   admission_ =
       std::make_unique<AdmissionRegistry>(*config_, admission_metrics_, workers_->size(), log_);
-  handler_->Publish(BuildSnapshot(config_, 1, clusters_, metrics_, *admission_));
   auto tls = LoadTls();
   for (std::size_t i = 0; i < config_->listeners.size(); ++i) {
-    BuildListener(config_->listeners[i], i, std::move(tls[i]));
+    const auto& cfg = config_->listeners[i];
+    listeners_.push_back(OpenSocket(cfg, MakeServing(cfg, std::move(tls[i]))));
   }
+  handler_->Publish(Snapshot(generation_));
+  config_hash_ = ConfigFileHash(config_path_);
+  reload_metrics_.Serving(generation_, config_hash_);
   AdminOptions admin{config_->admin.listen.host, config_->admin.listen.port, config_->admin.token};
   admin_ = std::make_unique<AdminServer>(
       control_, admin, registry_, log_, [this] { return !draining_.load(); },
-      [cfg = config_] { return ConfigToJson(*cfg); },
-      [this] { return admission_->controls().Json(); });
+      [this] { return ConfigToJson(*config_); },
+      [this] { return admission_->controls().Json(); }, [this] { return Reload(); });
   admin_->Start();
+}
+
+std::shared_ptr<const proxy::RuntimeSnapshot> Gateway::Snapshot(uint64_t generation) {
+  return BuildSnapshot(config_, generation, clusters_, metrics_, *admission_, listener_slots_);
+}
+
+std::size_t Gateway::ListenerSlot(const std::string& name) {
+  const auto it = std::find(listener_slots_.begin(), listener_slots_.end(), name);
+  if (it != listener_slots_.end()) return static_cast<std::size_t>(it - listener_slots_.begin());
+  listener_slots_.push_back(name);
+  return listener_slots_.size() - 1;
 }
 
 std::vector<std::unique_ptr<ListenerTls>> Gateway::LoadTls() const {
@@ -94,14 +116,15 @@ std::vector<std::unique_ptr<ListenerTls>> Gateway::LoadTls() const {
   return out;
 }
 
-void Gateway::BuildListener(const config::ListenerConfig& cfg, std::size_t index,
-                            std::unique_ptr<ListenerTls> tls) {
-  auto rt = std::make_unique<ListenerRuntime>();
+std::shared_ptr<const Gateway::ListenerServing> Gateway::MakeServing(
+    const config::ListenerConfig& cfg, std::unique_ptr<ListenerTls> tls) {
+  auto rt = std::make_shared<ListenerServing>();
+  rt->config = cfg;
+  rt->slot = ListenerSlot(cfg.name);
   if (tls) {
     rt->tls = std::move(tls);
     rt->tls_failures = &metrics_.TlsHandshakeFailures(cfg.name);
   }
-  rt->protocols = cfg.protocols;
   rt->sniff_timeout = cfg.header_timeout;
   rt->http1.options = Http1Options(cfg);
   rt->http1.handler = handler_.get();
@@ -119,15 +142,23 @@ void Gateway::BuildListener(const config::ListenerConfig& cfg, std::size_t index
   std::vector<std::string> cidrs;
   for (const auto& c : cfg.trusted_proxies) cidrs.push_back(c.text);
   rt->trusted = net::CidrSet::Parse(cidrs).value_or(net::CidrSet{});
-  auto* raw = rt.get();
-  rt->listener = std::make_unique<net::Listener>(
-      cfg.name, *workers_, log_, [this, raw, index](asio::ip::tcp::socket s, std::size_t worker) {
-        Accept(*raw, index, std::move(s), worker);
+  return rt;
+}
+
+std::unique_ptr<Gateway::ListenerSocket> Gateway::OpenSocket(
+    const config::ListenerConfig& cfg, std::shared_ptr<const ListenerServing> serving) {
+  auto socket = std::make_unique<ListenerSocket>();
+  socket->address = cfg.listen;
+  socket->serving.store(std::move(serving));
+  auto* raw = socket.get();
+  socket->listener = std::make_unique<net::Listener>(
+      cfg.name, *workers_, log_, [this, raw](asio::ip::tcp::socket s, std::size_t worker) {
+        Accept(*raw, std::move(s), worker);
       });
-  rt->listener->Open(cfg.listen.host, cfg.listen.port);
-  log_->info("listener {} on {}:{}{} ({} workers)", cfg.name, cfg.listen.host, rt->listener->port(),
-             rt->tls ? " with TLS" : "", workers_->size());
-  listeners_.push_back(std::move(rt));
+  socket->listener->Open(cfg.listen.host, cfg.listen.port);
+  log_->info("listener {} on {}:{}{} ({} workers)", cfg.name, cfg.listen.host,
+             socket->listener->port(), cfg.tls.enabled ? " with TLS" : "", workers_->size());
+  return socket;
 }
 
 uint16_t Gateway::listener_port(std::size_t index) const {
@@ -154,8 +185,9 @@ void Gateway::WaitForSignal() {
     }
     if (signo == SIGTERM) {
       BeginDrain();
-    } else if (signo == SIGHUP) {
-      log_->warn("SIGHUP: configuration reload is not available in this version; ignored");
+    } else if (signo == SIGHUP && !draining_.load()) {
+      log_->info("SIGHUP: reloading {}", config_path_);
+      (void)Reload();  // Reload logs the outcome
     }
     WaitForSignal();
   });
@@ -171,6 +203,7 @@ void Gateway::TickControllersPeriodically() {
 
 void Gateway::RefreshGaugesPeriodically() {
   admission_->RefreshGauges();
+  SweepRetired();
   gauge_timer_.expires_after(std::chrono::milliseconds(250));
   gauge_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) RefreshGaugesPeriodically();

@@ -13,23 +13,26 @@ namespace sluice::app {
 
 namespace asio = boost::asio;
 
-void Gateway::Accept(ListenerRuntime& rt, std::size_t index, asio::ip::tcp::socket socket,
-                     std::size_t worker) {
+void Gateway::Accept(ListenerSocket& listener, asio::ip::tcp::socket socket, std::size_t worker) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
+  // Taken once: the settings of the generation that accepted the connection, for its lifetime.
+  auto serving = listener.serving.load();
+  const ListenerServing& rt = *serving;
   http::ConnectionInfo info;
-  info.listener = config_->listeners[index].name;
-  info.listener_index = index;
+  info.listener = rt.config.name;
+  info.listener_index = rt.slot;
+  info.keep_alive = std::move(serving);
   info.peer_address = peer.address();
   info.peer_port = peer.port();
   info.peer_trusted = rt.trusted.Contains(peer.address());
   info.worker = worker;
   if (rt.tls) {
     HandshakeThenServe(rt, std::move(socket), std::move(info));
-  } else if (rt.protocols.h2c && rt.protocols.http1) {
+  } else if (rt.config.protocols.h2c && rt.config.protocols.http1) {
     SniffThenServe(rt, std::move(socket), std::move(info));
-  } else if (rt.protocols.h2c) {
+  } else if (rt.config.protocols.h2c) {
     info.protocol = http::Protocol::kHttp2;
     std::make_shared<http2::ServerSession<asio::ip::tcp::socket>>(
         std::move(socket), std::move(info), rt.http2, *trackers_[worker])
@@ -41,7 +44,7 @@ void Gateway::Accept(ListenerRuntime& rt, std::size_t index, asio::ip::tcp::sock
   }
 }
 
-void Gateway::SniffThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
+void Gateway::SniffThenServe(const ListenerServing& rt, asio::ip::tcp::socket socket,
                              http::ConnectionInfo info) {
   auto executor = socket.get_executor();
   asio::co_spawn(
@@ -65,11 +68,11 @@ void Gateway::SniffThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
       asio::detached);
 }
 
-void Gateway::HandshakeThenServe(ListenerRuntime& rt, asio::ip::tcp::socket socket,
+void Gateway::HandshakeThenServe(const ListenerServing& rt, asio::ip::tcp::socket socket,
                                  http::ConnectionInfo info) {
   auto executor = socket.get_executor();
-  // Taken once per connection: a reload swaps rt.tls for new connections while this one keeps
-  // the context (and the ALPN policy) its handshake started with.
+  // The context (and ALPN policy) of the generation that accepted the connection; the coroutine
+  // holds `info`, whose keep_alive holds `rt`.
   auto context = rt.tls->current();
   auto stream = context->Wrap(std::move(socket));
   asio::co_spawn(

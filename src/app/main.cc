@@ -42,7 +42,7 @@ int Run(const std::string& path) {
   log->info("sluice {} starting with {} (open files limit {})", core::kVersion, path, fds.soft);
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a signal
   try {
-    app::Gateway gateway(cfg, log);
+    app::Gateway gateway(cfg, log, path);
     gateway.Start();
     return gateway.Run();
   } catch (const std::exception& e) {

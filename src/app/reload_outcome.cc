@@ -1,5 +1,9 @@
 #include "app/reload_outcome.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "admission/api_key_hash.h"
 #include "observability/json_text.h"
 
 namespace sluice::app {
@@ -17,6 +21,14 @@ std::string ReloadOutcome::Json() const {
   }
   out += "]}";
   return out;
+}
+
+std::string ConfigFileHash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return admission::DigestHex(admission::Sha256(bytes.str()), 8);
 }
 
 }  // namespace sluice::app

@@ -17,4 +17,8 @@ struct ReloadOutcome {
   [[nodiscard]] std::string Json() const;
 };
 
+// SHA-256 of the file's bytes, its first 16 hex digits ("" when it cannot be read): which
+// file is serving, for sluice_config_info and ReloadOutcome::config_hash.
+[[nodiscard]] std::string ConfigFileHash(const std::string& path);
+
 }  // namespace sluice::app

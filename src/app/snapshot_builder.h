@@ -1,9 +1,11 @@
 #pragma once
-// Builds the immutable RuntimeSnapshot for a config: the router, and per route its cluster
-// (from the registry, which outlives snapshots) and metric handles.
+// Builds the immutable RuntimeSnapshot for a config: the router, and per route its cluster and
+// admission (from the registries; the snapshot holds the parts a reload may replace) and metric
+// handles per listener slot (`listener_slots`: slot → listener name, see ConnectionInfo).
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/admission_builder.h"
 #include "config/schema/config.h"
@@ -13,10 +15,11 @@
 
 namespace sluice::app {
 
-using ClusterRegistry = std::map<std::string, std::unique_ptr<upstream::Cluster>>;
+using ClusterRegistry = std::map<std::string, std::shared_ptr<upstream::Cluster>>;
 
 [[nodiscard]] std::shared_ptr<const proxy::RuntimeSnapshot> BuildSnapshot(
     std::shared_ptr<const config::Config> config, uint64_t generation, ClusterRegistry& clusters,
-    observability::GatewayMetrics& metrics, AdmissionRegistry& admission);
+    observability::GatewayMetrics& metrics, AdmissionRegistry& admission,
+    const std::vector<std::string>& listener_slots);
 
 }  // namespace sluice::app

@@ -21,6 +21,12 @@ uint32_t ClusterController::computed_limit() const {
   return static_cast<uint32_t>(std::max(1.0, std::round(state_.limit)));
 }
 
+void ClusterController::SetParams(const ControllerParams& params) {
+  params_ = params;
+  state_.limit = std::clamp(state_.limit, params_.min_limit, params_.max_limit);
+  if (enforce_) limit_.Set(computed_limit());
+}
+
 std::optional<ControllerStep> ClusterController::Tick(core::TimePoint now) {
   const auto open_for = now - window_start_;
   // During slow start short windows (enough for a p90) let the limit catch up with demand

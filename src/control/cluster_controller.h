@@ -32,6 +32,10 @@ class ClusterController {
   // Call often (every few ms to tens of ms); returns the step when a window closed.
   std::optional<ControllerStep> Tick(core::TimePoint now);
 
+  // Reload: new objective and bounds; the learnt state (limit, baselines, mode) carries on, with
+  // the limit clamped into the new [min_limit, max_limit].
+  void SetParams(const ControllerParams& params);
+
   [[nodiscard]] const ControllerState& state() const { return state_; }
   [[nodiscard]] const WindowStats& last_window() const { return last_window_; }
   [[nodiscard]] const ControllerParams& params() const { return params_; }

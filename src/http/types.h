@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,8 @@ enum class Protocol { kHttp1, kHttp2 };
 // What the front end knows about the downstream connection; lives as long as the connection.
 struct ConnectionInfo {
   std::string listener;
-  std::size_t listener_index = 0;  // position in the config's listener list
+  // The listener's slot: stable by name across reloads (snapshots index listener stats by it).
+  std::size_t listener_index = 0;
   Protocol protocol = Protocol::kHttp1;
   bool tls = false;
   boost::asio::ip::address peer_address;
@@ -41,6 +43,9 @@ struct ConnectionInfo {
   bool peer_trusted = false;
   // Index of the worker thread serving the connection: selects that worker's upstream pools.
   std::size_t worker = 0;
+  // What the connection's session refers to and a reload may retire (the listener's session
+  // settings of the generation that accepted it): alive as long as the connection.
+  std::shared_ptr<const void> keep_alive;
 };
 
 // How a body is framed on the wire. Request framing comes from the parser; response framing

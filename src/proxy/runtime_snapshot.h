@@ -25,8 +25,8 @@
 
 namespace sluice::proxy {
 
-// Admission state shared by every route of a snapshot; the registries it points to are owned
-// by the app and outlive snapshots.
+// Admission state shared by every route of a snapshot; what it points to is owned by the app's
+// registries and kept alive by RuntimeSnapshot::keep_alive.
 struct AdmissionRuntime {
   admission::TenantRegistry* tenants = nullptr;  // nullptr: no tenant step (no tenants/identity)
   const config::IdentityConfig* identity = nullptr;
@@ -46,9 +46,9 @@ struct RouteRuntime {
   admission::TenantShares* shares = nullptr;  // tenants' shares while its limit binds
   bool has_class = false;                            // the route sets its priority class
   uint32_t class_index = 0;
-  upstream::Cluster* cluster = nullptr;  // owned by the cluster registry, outlives snapshots
+  upstream::Cluster* cluster = nullptr;  // kept alive by RuntimeSnapshot::keep_alive
   observability::ClusterStats* cluster_stats = nullptr;
-  std::vector<observability::RouteStats*> stats;  // index = listener index
+  std::vector<observability::RouteStats*> stats;  // index = listener slot
 };
 
 struct RuntimeSnapshot {
@@ -56,8 +56,11 @@ struct RuntimeSnapshot {
   std::shared_ptr<const config::Config> config;
   Router router;
   std::vector<RouteRuntime> routes;                  // index = route index in config
-  std::vector<observability::RouteStats*> no_route;  // index = listener index
+  std::vector<observability::RouteStats*> no_route;  // index = listener slot
   AdmissionRuntime admission;
+  // The clusters, gates, tenant buckets and controllers the raw pointers above point into: a
+  // reload may replace them in the registries, and requests on this snapshot still use them.
+  std::vector<std::shared_ptr<const void>> keep_alive;
 };
 
 }  // namespace sluice::proxy

@@ -49,6 +49,23 @@ void WorkerPool::CloseIdle() {
   }
 }
 
+void WorkerPool::AdoptIdle(WorkerPool& previous) {
+  for (std::size_t i = 0; i < endpoints_.size(); ++i) {
+    Endpoint& ep = endpoints_[i];
+    for (auto& old : previous.endpoints_) {
+      if (old.address != ep.address) continue;
+      for (auto& conn : old.idle) {
+        if (ep.idle.size() >= cfg_.max_idle_per_endpoint) break;
+        conn->endpoint = i;
+        ep.idle.push_back(std::move(conn));
+        ++ep.open;
+        --old.open;
+      }
+      std::erase(old.idle, nullptr);
+    }
+  }
+}
+
 std::unique_ptr<Connection> WorkerPool::TakeIdle(Endpoint& ep) {
   const auto now = Clock::now();
   while (!ep.idle.empty()) {

@@ -55,6 +55,10 @@ class WorkerPool {
   boost::asio::awaitable<AcquireResult> Acquire(bool fresh = false);
 
   [[nodiscard]] std::size_t idle_count() const;
+  // Reload: takes over `previous`'s idle connections to every endpoint both pools have (same
+  // address), so a cluster whose endpoints changed keeps its warm connections to the rest.
+  // Both pools must belong to this worker; run on it.
+  void AdoptIdle(WorkerPool& previous);
   // Closes every idle connection (shutdown, before the worker's io_context goes away).
   void CloseIdle();
   [[nodiscard]] uint32_t open_count(std::size_t endpoint) const { return endpoints_[endpoint].open; }

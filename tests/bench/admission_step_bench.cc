@@ -51,9 +51,11 @@ class GatewayAdmission {
     for (const auto& c : config_->clusters) {
       // No workers: admission reads only the cluster's name and queue settings, never a pool.
       clusters_.emplace(
-          c.name, std::make_unique<upstream::Cluster>(c, std::vector<asio::any_io_executor>{}));
+          c.name, std::make_shared<upstream::Cluster>(c, std::vector<asio::any_io_executor>{}));
     }
-    snapshot_ = app::BuildSnapshot(config_, 1, clusters_, gateway_metrics_, admission_);
+    std::vector<std::string> listeners;
+    for (const auto& l : config_->listeners) listeners.push_back(l.name);
+    snapshot_ = app::BuildSnapshot(config_, 1, clusters_, gateway_metrics_, admission_, listeners);
   }
 
   [[nodiscard]] const proxy::RuntimeSnapshot& snapshot() const { return *snapshot_; }

@@ -1,7 +1,8 @@
 #pragma once
 // Plain structs for every policy. Defaults live here, next to the field, with their units.
 // The YAML loader (config/loader.h) fills these and validates ranges and cross-references;
-// nothing here depends on YAML or on sockets.
+// nothing here depends on YAML or on sockets. Sections a reload keeps when unchanged (listeners,
+// clusters, rates) compare with ==.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -20,11 +21,15 @@ struct HostPort {
     const bool v6 = host.find(':') != std::string::npos;
     return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
   }
+
+  bool operator==(const HostPort&) const = default;
 };
 
 // An IPv4 or IPv6 network in CIDR form, kept as text plus parsed prefix; net parses the bytes.
 struct Cidr {
   std::string text;  // as written, e.g. "10.0.0.0/8" or "::1/128"
+
+  bool operator==(const Cidr&) const = default;
 };
 
 enum class LogFormat { kText, kJson };
@@ -49,6 +54,8 @@ struct ListenerProtocols {
   bool h2c = false;   // HTTP/2 with prior knowledge over cleartext; never with tls
   bool h2 = false;    // HTTP/2 over TLS, by ALPN; only with tls
   [[nodiscard]] bool http2() const { return h2c || h2; }
+
+  bool operator==(const ListenerProtocols&) const = default;
 };
 
 enum class TlsVersion { kTls12, kTls13 };
@@ -66,6 +73,8 @@ struct TlsConfig {
   std::string client_ca_file;
   // TLS 1.0/1.1 are deprecated by RFC 8996; 1.2 stays the floor for older clients.
   TlsVersion min_version = TlsVersion::kTls12;
+
+  bool operator==(const TlsConfig&) const = default;
 };
 
 // Per-connection abuse guards (DESIGN §7). Each is a count of frames the client may send within
@@ -85,6 +94,8 @@ struct Http2AbuseConfig {
   // CONTINUATION frames in one header block, not per window (the 2024 CONTINUATION flood,
   // CVE-2024-27316): a real client needs one or two at the default 16 KiB frame size.
   uint32_t max_continuations = 16;
+
+  bool operator==(const Http2AbuseConfig&) const = default;
 };
 
 // HTTP/2 limits of one listener, used when its protocols include h2c or h2. Sizes in bytes.
@@ -110,6 +121,8 @@ struct Http2Config {
   // SETTINGS_HEADER_TABLE_SIZE: the HPACK decoder table the client may fill (RFC 7541 default).
   uint32_t hpack_table_bytes = 4096;
   Http2AbuseConfig abuse;
+
+  bool operator==(const Http2Config&) const = default;
 };
 
 struct ListenerConfig {
@@ -127,6 +140,8 @@ struct ListenerConfig {
   Millis send_timeout{60'000};            // a client that reads nothing for this long is dropped
   uint32_t max_requests_per_connection = 0;  // 0 = unlimited
   std::vector<Cidr> trusted_proxies;      // whose X-Forwarded-For we keep
+
+  bool operator==(const ListenerConfig&) const = default;
 };
 
 // ---- Admission (DESIGN §4) ----
@@ -147,6 +162,8 @@ struct PriorityClassConfig {
 struct RateConfig {
   double per_second = 0;  // written "100/s", "6000/min"
   uint32_t burst = 1;     // bucket depth in requests (× cost); must be >= every route's cost
+
+  bool operator==(const RateConfig&) const = default;
 };
 
 struct TenantConfig {
@@ -188,6 +205,8 @@ struct QueueConfig {
   uint32_t high_watermark = 800;   // shedding of sheddable classes starts at this depth
   std::chrono::milliseconds max_wait{1000};  // a waiter past this gets 503 queue_timeout
   std::chrono::milliseconds age_step{250};   // one class of ageing per this much waiting
+
+  bool operator==(const QueueConfig&) const = default;
 };
 
 struct RouteMatch {
@@ -215,6 +234,8 @@ struct ControllerConfig {
   uint32_t max_limit = 1000;               // >= min_limit, <= 1'000'000
   uint32_t initial_limit = 0;              // resolved by the loader; never 0 when enabled
   PolicyMode mode = PolicyMode::kEnforce;  // shadow: compute and export the limit, never apply it
+
+  bool operator==(const ControllerConfig&) const = default;
 };
 
 enum class LoadBalancing { kPowerOfTwoChoices, kRoundRobin };
@@ -222,6 +243,8 @@ enum class LoadBalancing { kPowerOfTwoChoices, kRoundRobin };
 struct EndpointConfig {
   HostPort address;
   uint32_t weight = 1;  // 1..1000
+
+  bool operator==(const EndpointConfig&) const = default;
 };
 
 struct ClusterConfig {
@@ -238,6 +261,8 @@ struct ClusterConfig {
   // Enforcing, it sets the limit (and concurrency_limit may not be written); in shadow mode the
   // static concurrency_limit above stays the one applied.
   ControllerConfig controller;
+
+  bool operator==(const ClusterConfig&) const = default;
 };
 
 struct Config {
