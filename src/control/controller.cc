@@ -46,6 +46,38 @@ bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w) {
   return limit_fell && fast_end_stayed && throughput_fell;
 }
 
+// After a slowdown, the windows that kept at least as many requests in flight (X × mean,
+// Little) as the backend served at once before measure how fast it completes that many now.
+// The window that showed the slowdown is left out: it holds requests served at the old speed.
+void GatherSlowdownEvidence(const ControllerState& state, const WindowStats& w, core::TimePoint now,
+                            ControllerState& s) {
+  const SlowdownEvidence& e = state.slowdown;
+  if (e.base_p99_s <= 0) return;
+  if (now - e.since > C::kBaseHorizon) {
+    s.slowdown = {};  // by now the baselines are relearnt; the old one is history
+    return;
+  }
+  const double seconds = core::ToSeconds(w.duration);
+  if (w.samples < C::kMinSamplesP90 || seconds <= 0 || !w.limit_binding()) return;
+  const double in_flight = static_cast<double>(w.samples) / seconds * core::ToSeconds(w.mean);
+  if (in_flight < e.in_service) return;
+  s.slowdown.completions += static_cast<double>(w.samples - w.drops);
+  s.slowdown.seconds += seconds;
+}
+
+// A lower bound on the p99 the slower backend shows with no queue at all, or nullopt while the
+// evidence is thinner than a p99's worth. Before, it served L at once without a queue (with the
+// service time S₀ and the p99 P₀); now, with at least L in flight, it serves at least L at once
+// and completes X: its service time is at least L ÷ X (Little). A backend that became slower
+// stretches its service times, so its p99 without a queue is at least P₀ × (L ÷ X) ÷ S₀.
+std::optional<double> SlowerBackendOwnP99(const SlowdownEvidence& e) {
+  if (e.base_p99_s <= 0 || e.completions < C::kMinSamplesP99 || e.seconds <= 0) {
+    return std::nullopt;
+  }
+  const double service_s = e.in_service / (e.completions / e.seconds);
+  return e.base_p99_s * service_s / e.base_mean_s;
+}
+
 // While the limit binds, Little's law gives the target outright: the backend completes X per
 // second at mean latency W with the p99 `signal`, so X·W·(setpoint / signal) in flight holds its
 // p99 at the setpoint. That is an absolute figure, not a fraction of the current limit, so windows
@@ -63,6 +95,22 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
   return std::max(target, s.limit * C::kMaxDecrease);
 }
 
+// The p99 of windows whose mean shows no queueing (within 10 % of the service time, as for
+// the knee): the tail of the service time alone, with the same gains as the service time (down
+// quickly, up slowly). Not only the windows whose p10 is at its baseline: at the knee those
+// are rare, and one low p10 keeps them so for a whole horizon.
+void LearnTail(const ControllerState& state, const WindowStats& w, ControllerState& s) {
+  const double service_s = state.base_mean_s;
+  if (w.samples < C::kMinSamplesP99 || service_s <= 0 ||
+      core::ToSeconds(w.mean) > service_s * (1 + C::kQueueTolerance)) {
+    return;
+  }
+  const double p99 = core::ToSeconds(w.p99);
+  const double base = state.base_p99_s;
+  const double gain = p99 < base ? C::kBaseMeanFall : C::kBaseMeanRise;
+  s.base_p99_s = base <= 0 ? p99 : base + gain * (p99 - base);
+}
+
 // What the backend shows without queueing (see the class comment). The p10 baseline is the lowest
 // p10 over the last kBaseHorizon to 2 × kBaseHorizon (two epochs), with no upward drift, so a
 // sustained overload cannot pass its own queueing off as the baseline. A window whose p10 is
@@ -78,14 +126,23 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   if (w.samples < C::kMinSamplesP90 || p10 <= 0 || mean <= 0) return;
   const double throughput = w.throughput();
   s.last_p10_s = p10;
-  const bool slower = state.base_mean_s > 0 &&
+  const bool slower = state.base_mean_s > 0 && state.base_throughput > 0 &&
                       mean > state.base_mean_s * (1 + C::kQueueTolerance) &&
                       throughput < C::kSlowerThroughput * state.base_throughput;
   if (state.base_p10_s <= 0 || slower) {
+    // What it showed before is the yardstick for what it can do now (see SlowerBackendOwnP99).
+    if (slower) {
+      const double in_service =
+          state.knee > 0 ? state.knee : state.base_throughput * state.base_mean_s;
+      s.slowdown = {state.base_p99_s, state.base_mean_s, in_service, now};
+    }
     s.base_p10_s = s.epoch_min_p10_s = p10;
     s.base_epoch_start = now;
-    s.base_mean_s = 0;  // relearnt from the next window without a queue
-    return;             // (this one may still hold a queue built before the change)
+    // Relearnt from the next window without a queue (this one may still hold a queue built
+    // before the change); the throughput too, or the first slow window, measured against the
+    // old one, would look like a second slowdown.
+    s.base_mean_s = s.base_p99_s = s.base_throughput = 0;
+    return;
   } else {
     s.epoch_min_p10_s = std::min(p10, state.epoch_min_p10_s);
     s.base_p10_s = std::min(p10, state.base_p10_s);
@@ -96,6 +153,7 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
       s.base_epoch_start = now;
     }
   }
+  LearnTail(state, w, s);
   // Queueing, or possibly (a p10 one histogram bucket up is within a 10 % tolerance, and a mean
   // that took in a little queueing each time would creep up): not the service time alone.
   // (Until there is a baseline mean any window after the first will do: the knee needs one.)
@@ -218,6 +276,29 @@ std::optional<ControllerAction> Probe(const ControllerState& state, const Window
   return ControllerAction::kProbe;
 }
 
+// A backend that became slower whose own p99 (with no queue) is beyond the band: no limit can
+// meet the objective, and this window's latency, above the setpoint, agrees. Its service time
+// is at least L ÷ X (see SlowerBackendOwnP99): the knee rule starts from there, and the limit
+// stays where it is.
+bool SlowerBackendIsInfeasible(const WindowStats& w, double signal_s, double setpoint_s,
+                               ControllerState& s, ControllerDecision& d) {
+  const auto own_p99_s = SlowerBackendOwnP99(s.slowdown);
+  if (!own_p99_s || *own_p99_s <= setpoint_s * (1.0 + C::kDeadBand) || signal_s <= setpoint_s) {
+    return false;
+  }
+  const SlowdownEvidence& e = s.slowdown;
+  s.base_mean_s = e.base_mean_s * *own_p99_s / e.base_p99_s;  // L ÷ X
+  s.base_p99_s = *own_p99_s;
+  if (w.p10 > core::Duration::zero()) s.base_p10_s = core::ToSeconds(w.p10);
+  s.slo_infeasible = true;
+  s.infeasible_base_s = signal_s;
+  s.slowdown = {};  // judged
+  s.starting = false;
+  s.probe_phase = 0;
+  d.infeasible_changed = true;
+  return true;
+}
+
 // The objective cannot be met: latency is not the lever any more, throughput is. The limit
 // follows the knee; only latency clearly above what the backend showed at detection (queueing
 // in the backend, which the limit does control) still brings it down.
@@ -313,7 +394,13 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
                      : kEwmaWeight * *signal + (1 - kEwmaWeight) * state.smoothed_s;
   const double e = s.smoothed_s / setpoint;
 
+  GatherSlowdownEvidence(state, w, now, s);
   TrackBaseline(state, w, now, s);
+  if (!state.slo_infeasible && SlowerBackendIsInfeasible(w, *signal, setpoint, s, d)) {
+    d.action = ControllerAction::kHoldInfeasible;
+    remember();
+    return out;
+  }
   if (state.slo_infeasible) {
     if (e >= 1.0) {  // still slower than the objective
       d.action = HoldInfeasible(state, w, s, p);

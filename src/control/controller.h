@@ -29,7 +29,8 @@
 // pass its own queueing off as the baseline). The service-time baseline follows those windows
 // (down quickly, up slowly). A backend that became slower for good shows as a mean above the
 // baseline with a third less throughput than the baseline had (queueing past the knee keeps
-// throughput at its maximum; a slower backend loses it): both baselines start again.
+// throughput at its maximum; a slower backend loses it): the baselines start again, and what
+// they were is kept as evidence for the feasibility of the objective (below).
 // (A window shorter than its own p99 does not teach the service time once there is one: while
 // the population in flight grows, only its fast requests finish inside it.)
 // While the mean shows no queueing (within 10 % of the service time) the limit is at or below
@@ -51,13 +52,28 @@
 // half way; then the limit goes back and the knee rule moves it. (Not Envoy's minRTT probe: no
 // pause, no pinning to a tiny limit; a tenth less concurrency for a second or so.)
 //
-// Infeasible objective. If, in OVERLOAD, a decrease of the limit (≥ 20 %) did not lower the p10
-// (by ≥ 10 %) but cost throughput, the latency is the backend's own, not queueing: the objective
-// cannot be met at any limit. The limit goes back to where it was before that decrease and from
-// then on follows only the knee rule (latency is no longer the lever, throughput is), except that
-// latency 2× above what the backend showed at detection is queueing again and still brings the
-// limit down (damped). `slo_infeasible` is set; it clears when the signal is back below the
-// setpoint.
+// Infeasible objective: the backend's own latency, with no queue at all, is beyond the band.
+// Known at once when the backend became slower for good (above). Before, it served L requests at
+// once without a queue (its knee; X₀ × service time S₀ where demand never reached the knee), with
+// the p99 P₀ (the tail: the p99 of windows whose mean shows no queueing, learnt like S₀). Once
+// windows with at least L in flight (X × mean, Little) have completed a p99's worth since the
+// slowdown (not counting the window that showed it: it holds requests served at the old speed),
+// their throughput X says how fast it serves that many now: its service time is at least L ÷ X,
+// and a slower backend stretches its service times, so its p99 without a queue is at least
+// P₀ × (L ÷ X) ÷ S₀. Above the band, with this window's p99 above the setpoint too, the objective
+// cannot be met at any limit. The measured tail is what tells the cases apart with no constant
+// for either: exponential service has P₀ ≈ 4.6 × S₀ (12 ms × 5 → p99 ≈ 276 ms: infeasible),
+// the loadtest stub's fixed 50 ms has P₀ ≈ S₀ (× 3 → 150 ms: feasible, though its first slow
+// windows' latency, a queue built at the old speed, is above the band). A lower bound on purpose:
+// where demand never reached the knee, L is smaller than what the backend serves at once, and
+// the verdict errs towards feasible. The evidence expires after kBaseHorizon.
+// Otherwise (no slowdown seen, say a cluster slow from the start): if, in OVERLOAD, a decrease of
+// the limit (≥ 20 %) did not lower the p10 (by ≥ 10 %) but cost throughput, the latency is the
+// backend's own, not queueing; the limit goes back to where it was before that decrease.
+// Either way, from then on the limit follows only the knee rule (latency is no longer the lever,
+// throughput is; the service time starts at L ÷ X after a slowdown), except that latency 2×
+// above what the backend showed at detection is queueing again and still brings the limit down
+// (damped). `slo_infeasible` is set; it clears when the signal is back below the setpoint.
 //
 // Mode machine (for damping and for operators): NORMAL → OVERLOAD on a decrease; OVERLOAD →
 // RECOVERY after kOverloadDwell with e ≤ 1; RECOVERY → NORMAL after kRecoveryDwell without a
@@ -95,6 +111,19 @@ struct ControllerParams {
   }
 };
 
+// What a backend that became slower for good had shown without a queue (see TrackBaseline),
+// and what it has completed since with at least as many requests in flight: enough to tell
+// whether its own latency, with no queue at all, is still within the objective (see the class
+// comment, "Infeasible objective").
+struct SlowdownEvidence {
+  double base_p99_s = 0;  // 0: no slowdown to judge
+  double base_mean_s = 0;
+  double in_service = 0;  // how many it served at once (the knee, else X × service time)
+  core::TimePoint since{};
+  double completions = 0;  // since the slowdown, in windows with that concurrency in flight
+  double seconds = 0;
+};
+
 struct ControllerState {
   double limit = 0;
   ControllerMode mode = ControllerMode::kNormal;
@@ -111,7 +140,9 @@ struct ControllerState {
   // Knee estimation (see the class comment).
   double base_p10_s = 0;        // the p10 without backend queueing; 0 until known
   double base_mean_s = 0;       // the mean latency without backend queueing: the service time
+  double base_p99_s = 0;        // the p99 of those windows: the service time's tail
   double base_throughput = 0;   // of the last window without backend queueing
+  SlowdownEvidence slowdown;
   double knee = 0;              // the last estimate of the backend's knee (smoothed); 0: none
   // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
   // window that measures. probe_return_limit is the limit before it.

@@ -10,8 +10,10 @@
 // service); a backend 3× slower is back within the objective within 2 s; 0.7× load for ten
 // minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms, fixed): 3× overload
 // finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3× slowdown keeps ≥ 85 % of
-// the slowed capacity within the objective. What does not hold yet is in the DISABLED_ test
-// below, with its reason. SIM_TRACE=1 prints every window's decision.
+// the slowed capacity within the objective. A backend 5× slower (its own p99 beyond the
+// objective) is known as infeasible within 1 s, the limit holds within [0.7, 2] × its slots with
+// ≥ 90 % of the slowed capacity served, and full throughput returns with the backend.
+// SIM_TRACE=1 prints every window's decision.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -58,11 +60,12 @@ class Simulation {
     for (const auto& s : Limits(from, to)) {
       std::printf(
           "  t=%.2f limit=%.1f inf=%d %s signal=%.0fms p10=%.2fms mean=%.1fms base=%.1fms "
-          "tput=%.0f n=%lu limited=%lu\n",
+          "knee=%.1f tput=%.0f n=%lu limited=%lu\n",
           core::ToSeconds(s.at - start_), s.limit, s.slo_infeasible,
           std::string(control::ActionName(s.decision.action)).c_str(), s.decision.signal_s * 1e3,
           core::ToSeconds(s.window.p10) * 1e3, core::ToSeconds(s.window.mean) * 1e3,
-          s.base_mean_s * 1e3, s.window.throughput(), static_cast<unsigned long>(s.window.samples),
+          s.base_mean_s * 1e3, s.knee, s.window.throughput(),
+          static_cast<unsigned long>(s.window.samples),
           static_cast<unsigned long>(s.window.limited));
     }
   }
@@ -199,15 +202,19 @@ TEST(ControllerSimulation, BackendThreeTimesSlowerIsBackWithinTheObjectiveInTwoS
     sim.Load(1.5 * kCapacity, 30s);
     sim.SlowBackend(3.0, 10s);
     sim.RunUntil(30s);
+    sim.PrintLimits(8s, 30s);
     for (auto from = 12s; from < 30s; from += 2s) {
       EXPECT_LE(sim.P99(from, from + 2s), kSlo) << "window starting at " << from.count() << " s";
     }
   }
 }
 
-// Not met yet for every seed: detection can take up to 3 s instead of 1 s (the p10 of a
-// 200-sample window is noisy), and goodput while slow is 75–99 % of the new capacity.
-TEST(ControllerSimulation, DISABLED_InfeasibleObjectiveHoldsTheKneeAndRecovers) {
+// 1.5× the capacity; the backend 5× slower from 10 s to 25 s, so slow that its own p99
+// (≈ 276 ms with no queue at all) is beyond the objective. Known within a second (the slowdown
+// and the throughput since give a lower bound on that p99, see the controller's class comment),
+// the limit holds at the knee instead of collapsing, serves the slowed capacity, and goes back to
+// full throughput when the backend recovers.
+TEST(ControllerSimulation, InfeasibleObjectiveHoldsTheKneeAndRecovers) {
   for (const uint64_t seed : Seeds()) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
     Simulation sim(Exponential(kMeanService), seed);
@@ -219,6 +226,19 @@ TEST(ControllerSimulation, DISABLED_InfeasibleObjectiveHoldsTheKneeAndRecovers) 
     const double slow_capacity = kCapacity / 5;
     const auto settled = sim.Limits(11s, 25s);
     ASSERT_FALSE(settled.empty());
+    const auto slow = sim.Limits(10s, 25s);
+    const auto detected = std::find_if(slow.begin(), slow.end(),
+                                       [](const LimitSample& s) { return s.slo_infeasible; });
+    const auto [low, high] = std::minmax_element(
+        settled.begin(), settled.end(),
+        [](const LimitSample& a, const LimitSample& b) { return a.limit < b.limit; });
+    std::printf(
+        "[infeasible seed %lu] detected at %.2f s, limit %.1f-%.1f over 11-25 s, goodput %.1f %% "
+        "of the slowed capacity (11-25 s), %.1f %% of capacity (30-40 s)\n",
+        static_cast<unsigned long>(seed),
+        detected == slow.end() ? -1.0 : core::ToSeconds(detected->at - sim.At(0s)), low->limit,
+        high->limit, 100 * sim.Goodput(11s, 25s) / slow_capacity,
+        100 * sim.Goodput(30s, 40s) / kCapacity);
     for (const auto& s : settled) {
       EXPECT_TRUE(s.slo_infeasible) << core::ToSeconds(s.at - sim.At(0s)) << " s";
       EXPECT_GE(s.limit, 0.7 * kSlots) << "held near the knee, not collapsed";

@@ -110,7 +110,7 @@ void SimGateway::Tick() {
     TickAlgorithm();
   } else if (auto step = controller_->Tick(loop_.now())) {
     limits_.push_back({loop_.now(), step->state.limit, step->state.slo_infeasible, step->decision,
-                       controller_->last_window(), step->state.base_mean_s});
+                       controller_->last_window(), step->state.base_mean_s, step->state.knee});
   }
   loop_.After(config_.tick, [this] { Tick(); });
 }

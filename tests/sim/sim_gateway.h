@@ -30,6 +30,7 @@ struct LimitSample {
   control::ControllerDecision decision;
   control::WindowStats window;
   double base_mean_s = 0;  // the controller's service-time baseline (0 for other algorithms)
+  double knee = 0;         // the controller's knee estimate (0 for other algorithms)
 };
 
 struct SimConfig {

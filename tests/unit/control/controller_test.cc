@@ -284,6 +284,61 @@ TEST(ControllerTest, DropsAloneDecrease) {
   EXPECT_EQ(r.Step(w), 36);
 }
 
+// A backend that served 600/s at 50 ms (30 at once, no queue) with the p99 `p99`, learnt.
+void LearnBaseline(ControlLoop& r, Duration p99) {
+  for (int i = 0; i < 3; ++i) {
+    WindowStats w = AtSixHundred(0, 50ms);
+    w.p99 = p99;
+    r.Step(w);
+  }
+  ASSERT_EQ(r.state.base_mean_s, 0.05);
+  ASSERT_EQ(r.state.base_p99_s, core::ToSeconds(p99));
+}
+
+// One second at `per_second` completions and `mean`, p99 300 ms, the limit binding.
+WindowStats Slowed(uint64_t per_second, Duration mean) {
+  WindowStats w = Window(300ms, per_second, 1000, 5ms);
+  w.mean = mean;
+  return w;
+}
+
+TEST(ControllerTest, ASlowerBackendWhoseOwnP99IsBeyondTheBandIsInfeasibleAtOnce) {
+  ControlLoop r;
+  LearnBaseline(r, 100ms);  // exponential-like: the p99 is twice the mean
+  // Three times slower: 200/s, with 200 × 150 ms = 30 in flight, as many as it served before.
+  r.Step(Slowed(200, 150ms));
+  EXPECT_EQ(r.state.base_mean_s, 0) << "the slowdown is seen; its window is no evidence yet";
+  EXPECT_FALSE(r.state.slo_infeasible);
+  // 30 at once complete 200/s: the service time is at least 150 ms, the p99 at least 300 ms.
+  EXPECT_EQ(r.Step(Slowed(200, 150ms)), 40) << "held, not cut";
+  EXPECT_TRUE(r.state.slo_infeasible);
+  EXPECT_TRUE(r.last.infeasible_changed);
+  EXPECT_EQ(r.last.action, ControllerAction::kHoldInfeasible);
+  EXPECT_NEAR(r.state.base_mean_s, 0.15, 1e-9) << "the knee rule starts from L ÷ X";
+}
+
+TEST(ControllerTest, ASlowerBackendWithANarrowTailStaysFeasible) {
+  ControlLoop r;
+  LearnBaseline(r, 52ms);  // a fixed service time: the p99 is the mean
+  // Three times slower, and this window's latency (300 ms) still carries the queue built at the
+  // old speed; without it the p99 is ≈ 156 ms, within the objective.
+  r.Step(Slowed(200, 250ms));
+  r.Step(Slowed(200, 250ms));
+  EXPECT_FALSE(r.state.slo_infeasible);
+  EXPECT_EQ(r.last.action, ControllerAction::kDecrease);
+}
+
+TEST(ControllerTest, ASlowdownJudgedOnlyFromWindowsWithAsManyInFlightAsBefore) {
+  ControlLoop r;
+  LearnBaseline(r, 100ms);
+  r.Step(Slowed(200, 150ms));
+  // 200/s × 100 ms = 20 in flight, fewer than the 30 it served at once: the low throughput may
+  // be demand's, not the backend's speed.
+  r.Step(Slowed(200, 100ms));
+  EXPECT_FALSE(r.state.slo_infeasible);
+  EXPECT_EQ(r.state.slowdown.completions, 0);
+}
+
 TEST(ControllerTest, InfeasibleObjectiveHoldsAtTheKneeInsteadOfCollapsing) {
   ControlLoop r;
   // The backend's own latency is 400 ms at any concurrency (p99; mean 200 ms); throughput
