@@ -482,8 +482,14 @@ class ReloadTest(harness.ProcessTestCase):
             load = OpenLoopLoad(sluice.port, rate=150, headers=headers)
             load.start()
             generations = []
+            # One reload every 40 ms at most (a reload takes a few ms), so about 6 requests are
+            # sent around each one and the load is not over before the reloads are.
+            started = time.monotonic()
             try:
                 for i in range(reloads):
+                    pause = started + i * 0.04 - time.monotonic()
+                    if pause > 0:
+                        time.sleep(pause)  # the reloads' pace, not synchronisation
                     harness.write_config(self.tmp, configs[(first_index + i) % 2])
                     generations.append(self.reload_ok(sluice)["generation"])
             finally:
