@@ -121,6 +121,9 @@ AdminResponse HandleAdminRequest(const AdminRequest& request, std::string_view t
   if (!is_reload && request.method != "GET" && request.method != "HEAD") {
     return MethodNotAllowed("GET, HEAD");
   }
+  // A draining gateway is on its way out: a reload would reopen what the drain closed (SIGHUP
+  // is ignored then too).
+  if (is_reload && !handlers.is_ready()) return Text(503, "draining: not reloading");
   try {
     return is_reload ? Reload(handlers) : Route(path, handlers);
   } catch (const std::exception& e) {

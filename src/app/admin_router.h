@@ -20,6 +20,7 @@ struct AdminHandlers {
   std::function<std::string()> config_json;      // effective config, already redacted
   std::function<std::string()> controller_json;  // each cluster controller's state; may be empty
   // POST /reload: runs one reload and returns its outcome; empty = this server has no /reload.
+  // Not called while is_ready() is false (503): a draining gateway does not reload.
   std::function<ReloadOutcome()> reload;
 };
 

@@ -725,6 +725,35 @@ class ReloadTest(harness.ProcessTestCase):
         self.assertEqual(cli.returncode, 2, cli.stdout + cli.stderr)
         self.assertIn("answered 401", cli.stderr)
 
+    def test_no_reload_while_draining(self):
+        _, backend_port = self.start_backend()
+        sluice, path = self.start_with(harness.make_config(backend_port, drain_timeout="10s"))
+        held = harness.BackgroundRequest(sluice.port, "/delay?ms=2000", timeout=15)
+        held.start()
+        self.addCleanup(held.join, 5)
+        harness.wait_until(lambda: sluice.metric("sluice_inflight", cluster="demo") == 1, 5,
+                           "a request in flight to hold the drain open")
+        generation_before = generation(sluice)
+        sluice.signal(signal.SIGTERM)
+        harness.wait_until(lambda: sluice.metric("sluice_draining") == 1, 5, "the drain")
+
+        # The new file adds a listener: a reload now would open it on a process that is leaving.
+        extra_port = free_port()
+        harness.write_config(self.tmp, harness.make_config(
+            backend_port, drain_timeout="10s",
+            listener_extra=f"  - name: extra\n    listen: 127.0.0.1:{extra_port}\n"))
+        status, body = post_reload(sluice)
+        self.assertEqual((status, body), (503, b"draining: not reloading"))
+        cli = harness.run_sluice("reload", "-c", path, "--admin", f"127.0.0.1:{sluice.admin_port}")
+        self.assertEqual(cli.returncode, 2, cli.stdout + cli.stderr)
+        self.assertIn("answered 503", cli.stderr)
+        self.assertTrue(harness.connection_refused(extra_port))
+        self.assertEqual(generation(sluice), generation_before)
+
+        held.join(10)
+        self.assertEqual(held.result[0] if held.result else held.error, 200)
+        self.assertEqual(sluice.wait_exit(10)[0], 0, sluice.output())
+
     def test_sluice_reload_without_a_listener_exits_2(self):
         path = harness.write_config(self.tmp, "workers: 1\n")
         port = free_port()

@@ -190,6 +190,19 @@ TEST_F(AdminRouterTest, ReloadNeedsTheTokenBeforeItRuns) {
   EXPECT_EQ(reloads, 1);
 }
 
+TEST_F(AdminRouterTest, ReloadIsRefusedWith503WhileDraining) {
+  int reloads = 0;
+  handlers_.reload = [&] {
+    ++reloads;
+    return Outcome(true, 1);
+  };
+  ready_ = false;
+  const auto response = Handle("POST", "/reload");
+  EXPECT_EQ(response.status, 503u);
+  EXPECT_EQ(response.body, "draining: not reloading");
+  EXPECT_EQ(reloads, 0);
+}
+
 TEST_F(AdminRouterTest, ThrowingReloadGives500) {
   handlers_.reload = []() -> ReloadOutcome { throw std::runtime_error("no snapshot"); };
   const auto response = Handle("POST", "/reload");
