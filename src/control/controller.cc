@@ -111,6 +111,20 @@ void LearnTail(const ControllerState& state, const WindowStats& w, ControllerSta
   s.base_p99_s = base <= 0 ? p99 : base + gain * (p99 - base);
 }
 
+// The mirror of a slowdown: a backend that became faster for good shows as a mean below the
+// service-time baseline together with more throughput than the baseline had, by as much as a
+// slowdown loses (÷ kSlowerThroughput). Neither alone will do: a higher limit below the knee
+// raises the throughput at the same mean, and a queue that drains lowers the mean without
+// raising the throughput; only a backend that serves each request faster does both. Judged
+// only on windows that can teach the service time (a p99's worth of samples, longer than their
+// own p99) and not in slow start, whose doubling limit raises the throughput by itself.
+bool BecameFaster(const ControllerState& state, const WindowStats& w) {
+  if (state.starting || state.base_mean_s <= 0 || state.base_throughput <= 0) return false;
+  if (w.samples < C::kMinSamplesP99 || w.duration < w.p99) return false;
+  return core::ToSeconds(w.mean) < state.base_mean_s * (1 - C::kQueueTolerance) &&
+         w.throughput() * C::kSlowerThroughput > state.base_throughput;
+}
+
 // What the backend shows without queueing (see the class comment). The p10 baseline is the lowest
 // p10 over the last kBaseHorizon to 2 × kBaseHorizon (two epochs), with no upward drift, so a
 // sustained overload cannot pass its own queueing off as the baseline. A window whose p10 is
@@ -129,6 +143,21 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   const bool slower = state.base_mean_s > 0 && state.base_throughput > 0 &&
                       mean > state.base_mean_s * (1 + C::kQueueTolerance) &&
                       throughput < C::kSlowerThroughput * state.base_throughput;
+  if (BecameFaster(state, w)) {
+    // At its baseline it served L₀ = X₀ × S₀ at once (Little); faster, it serves at least as
+    // many and completes X: its service time is at least L₀ ÷ X, and at most this window's
+    // mean (a queue only adds to it). The lower bound: a service time learnt too low is
+    // corrected (the knee rule takes the limit under the knee, where windows are clean and
+    // teach it upwards), one too high is not (the queue it lets in keeps the mean at it).
+    // What the slower backend showed is no evidence of anything any more.
+    s.base_mean_s = std::min(mean, state.base_throughput * state.base_mean_s / throughput);
+    s.base_p10_s = s.epoch_min_p10_s = p10;
+    s.base_p99_s = core::ToSeconds(w.p99);
+    s.base_throughput = throughput;
+    s.base_epoch_start = now;
+    s.slowdown = {};
+    return;
+  }
   if (state.base_p10_s <= 0 || slower) {
     // What it showed before is the yardstick for what it can do now (see SlowerBackendOwnP99).
     if (slower) {

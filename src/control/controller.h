@@ -30,7 +30,18 @@
 // (down quickly, up slowly). A backend that became slower for good shows as a mean above the
 // baseline with a third less throughput than the baseline had (queueing past the knee keeps
 // throughput at its maximum; a slower backend loses it): the baselines start again, and what
-// they were is kept as evidence for the feasibility of the objective (below).
+// they were is kept as evidence for the feasibility of the objective (below). The mirror: a
+// backend that became faster for good shows as a mean below the baseline (by 10 %) with half
+// as much throughput again as the baseline had (÷ 0.67). Neither alone will do: a higher limit
+// below the knee raises throughput at the same mean, a queue that drains lowers the mean without
+// raising throughput; only a backend that serves each request faster does both (judged on
+// windows that may teach the service time, not in slow start, whose doubling raises throughput
+// by itself). At its baseline the backend served L₀ = X₀ × S₀ at once; faster, it serves at
+// least as many and completes X, so its service time is at least L₀ ÷ X, and at most the mean.
+// The service time restarts at the lower bound, the other baselines at this window: one learnt
+// too low is corrected (the knee rule takes the limit under the knee, where windows are clean
+// and teach it upwards); one too high never is, as the queue it lets in keeps the mean at it
+// (after the 5× slowdown of the sim the slow 60 ms held the limit at 5× the slots).
 // (A window shorter than its own p99 does not teach the service time once there is one: while
 // the population in flight grows, only its fast requests finish inside it.)
 // While the mean shows no queueing (within 10 % of the service time) the limit is at or below

@@ -12,7 +12,8 @@
 // finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3× slowdown keeps ≥ 85 % of
 // the slowed capacity within the objective. A backend 5× slower (its own p99 beyond the
 // objective) is known as infeasible within 1 s, the limit holds within [0.7, 2] × its slots with
-// ≥ 90 % of the slowed capacity served, and full throughput returns with the backend.
+// ≥ 90 % of the slowed capacity served, and full throughput returns with the backend, the limit
+// back near the knee (mean ≤ 1.3 × the slots over 30–40 s, as under overload).
 // SIM_TRACE=1 prints every window's decision.
 #include <gtest/gtest.h>
 
@@ -213,7 +214,8 @@ TEST(ControllerSimulation, BackendThreeTimesSlowerIsBackWithinTheObjectiveInTwoS
 // (≈ 276 ms with no queue at all) is beyond the objective. Known within a second (the slowdown
 // and the throughput since give a lower bound on that p99, see the controller's class comment),
 // the limit holds at the knee instead of collapsing, serves the slowed capacity, and goes back to
-// full throughput when the backend recovers.
+// full throughput when the backend recovers, with the limit back at the knee (the service time
+// learnt while slow must not stay: X × 60 ms put it at 5× the slots).
 TEST(ControllerSimulation, InfeasibleObjectiveHoldsTheKneeAndRecovers) {
   for (const uint64_t seed : Seeds()) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
@@ -229,16 +231,19 @@ TEST(ControllerSimulation, InfeasibleObjectiveHoldsTheKneeAndRecovers) {
     const auto slow = sim.Limits(10s, 25s);
     const auto detected = std::find_if(slow.begin(), slow.end(),
                                        [](const LimitSample& s) { return s.slo_infeasible; });
+    const auto recovered = sim.Limits(30s, 40s);
+    ASSERT_FALSE(recovered.empty());
     const auto [low, high] = std::minmax_element(
         settled.begin(), settled.end(),
         [](const LimitSample& a, const LimitSample& b) { return a.limit < b.limit; });
     std::printf(
         "[infeasible seed %lu] detected at %.2f s, limit %.1f-%.1f over 11-25 s, goodput %.1f %% "
-        "of the slowed capacity (11-25 s), %.1f %% of capacity (30-40 s)\n",
+        "of the slowed capacity (11-25 s), %.1f %% of capacity (30-40 s), limit mean %.1f "
+        "(30-40 s)\n",
         static_cast<unsigned long>(seed),
         detected == slow.end() ? -1.0 : core::ToSeconds(detected->at - sim.At(0s)), low->limit,
         high->limit, 100 * sim.Goodput(11s, 25s) / slow_capacity,
-        100 * sim.Goodput(30s, 40s) / kCapacity);
+        100 * sim.Goodput(30s, 40s) / kCapacity, MeanLimit(WithoutProbes(recovered)));
     for (const auto& s : settled) {
       EXPECT_TRUE(s.slo_infeasible) << core::ToSeconds(s.at - sim.At(0s)) << " s";
       EXPECT_GE(s.limit, 0.7 * kSlots) << "held near the knee, not collapsed";
@@ -246,7 +251,10 @@ TEST(ControllerSimulation, InfeasibleObjectiveHoldsTheKneeAndRecovers) {
     }
     EXPECT_GE(sim.Goodput(11s, 25s), 0.9 * slow_capacity);
     EXPECT_GE(sim.Goodput(30s, 40s), 0.95 * kCapacity) << "full throughput 5 s after recovery";
-    EXPECT_FALSE(sim.Limits(30s, 40s).back().slo_infeasible);
+    EXPECT_FALSE(recovered.back().slo_infeasible);
+    // The service time learnt while slow (5× the real one) must not carry the knee estimate
+    // X × service time to 5× the slots once the backend is fast again.
+    EXPECT_LE(MeanLimit(WithoutProbes(recovered)), 1.3 * kSlots) << "back near the knee";
   }
 }
 
