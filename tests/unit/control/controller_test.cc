@@ -339,6 +339,39 @@ TEST(ControllerTest, ASlowdownJudgedOnlyFromWindowsWithAsManyInFlightAsBefore) {
   EXPECT_EQ(r.state.slowdown.completions, 0);
 }
 
+// `per_second` completions at `mean`, the limit binding, p10 2 ms (above the 1 ms baseline).
+WindowStats Binding(uint64_t per_second, Duration mean) {
+  WindowStats w = Window(100ms, per_second, 1000, 2ms);
+  w.mean = mean;
+  return w;
+}
+
+TEST(ControllerTest, AFasterBackendRestartsTheServiceTimeAtTheLowerBound) {
+  ControlLoop r;
+  LearnBaseline(r, 100ms);  // 600/s at 50 ms: 30 at once
+  // 2.5 × the throughput at 30 ms: faster. It serves at least 30 at once and completes 1500/s:
+  // its service time is at least 20 ms; the 30 ms mean (45 in flight) holds a queue.
+  r.Step(Binding(1500, 30ms));
+  EXPECT_NEAR(r.state.base_mean_s, 0.02, 1e-9);
+  EXPECT_EQ(r.state.base_throughput, 1500);
+  EXPECT_EQ(r.state.base_p10_s, 0.002);
+  // So the knee rule sees the queue at once: knee 1500/s × 20 ms = 30, half way to 32.5.
+  EXPECT_NEAR(r.state.knee, 30, 1e-9);
+  EXPECT_NEAR(r.state.limit, 40 + 0.5 * (32.5 - 40), 1e-9);
+}
+
+TEST(ControllerTest, MoreThroughputOrALowerMeanAloneIsNoFasterBackend) {
+  ControlLoop r;
+  LearnBaseline(r, 100ms);
+  r.Step(Binding(1500, 50ms));  // more throughput at the service time: a higher limit's doing
+  EXPECT_EQ(r.state.base_mean_s, 0.05);
+  ControlLoop drained;
+  LearnBaseline(drained, 100ms);
+  drained.Step(Binding(600, 30ms));  // a lower mean at the same throughput: a queue drained
+  EXPECT_EQ(drained.state.base_mean_s, 0.05);
+  EXPECT_EQ(drained.state.base_throughput, 600);
+}
+
 TEST(ControllerTest, InfeasibleObjectiveHoldsAtTheKneeInsteadOfCollapsing) {
   ControlLoop r;
   // The backend's own latency is 400 ms at any concurrency (p99; mean 200 ms); throughput
