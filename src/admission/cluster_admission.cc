@@ -45,14 +45,14 @@ void ClusterAdmission::Reconfigure(const config::ClusterConfig& cfg, uint32_t cl
                                    uint32_t sheddable_from, std::vector<uint32_t> tenant_weights,
                                    std::vector<uint32_t> class_weights,
                                    const std::vector<uint32_t>& tenant_map,
-                                   const std::vector<uint32_t>& class_map) {
+                                   const std::vector<uint32_t>& class_map,
+                                   core::TimePoint now) {
   low_watermark_.store(cfg.queue.low_watermark, std::memory_order_relaxed);
   if (cfg.concurrency_limit > 0) limit_.Set(cfg.concurrency_limit);
   queue_.Reconfigure(MakeQueueConfig(cfg, class_count, sheddable_from, std::move(tenant_weights),
                                      std::move(class_weights)),
                      tenant_map, class_map);
   // A higher limit frees slots that queued waiters may take now, not at the next completion.
-  const auto now = std::chrono::steady_clock::now();
   while (queue_.depth() > 0 && gate_.TryAcquire(limit_)) {
     if (queue_.Dispatch(now, 1) == 0) {
       gate_.Release();

@@ -30,7 +30,8 @@ class ClusterAdmission {
   // controller sets its own). In-flight requests, queued waiters and the rate estimate stay.
   void Reconfigure(const config::ClusterConfig& cfg, uint32_t class_count, uint32_t sheddable_from,
                    std::vector<uint32_t> tenant_weights, std::vector<uint32_t> class_weights,
-                   const std::vector<uint32_t>& tenant_map, const std::vector<uint32_t>& class_map);
+                   const std::vector<uint32_t>& tenant_map, const std::vector<uint32_t>& class_map,
+                   core::TimePoint now);
 
   [[nodiscard]] bool gated() const { return gated_; }
   [[nodiscard]] control::ConcurrencyLimit& limit() { return limit_; }

@@ -106,6 +106,9 @@ TenantRef TenantRegistry::DynamicRef(std::shared_ptr<GcraBucket> bucket) const {
 }
 
 void TenantRegistry::InheritFrom(const TenantRegistry& previous, core::TimePoint now) {
+  // The same secret key: with the same bound every key lands in the shard of the same index, so
+  // a table that fitted before fits again. (The maps are empty yet: nothing to rehash.)
+  hasher_ = previous.hasher_;
   for (size_t i = 0; i < configured_count_; ++i) {
     Configured& c = configured_[i];
     const auto old = previous.directory_.FindByName(c.name);

@@ -81,6 +81,7 @@ class TenantRegistry {
   // never refilled), and the dynamic keys move over with their buckets as far as the new bound
   // allows. Requests still on the previous configuration charge the same buckets meanwhile.
   // A dynamic key first seen by `previous` after this call starts afresh here, like any new key.
+  // Call before the first Lookup.
   void InheritFrom(const TenantRegistry& previous, core::TimePoint now);
 
   // Identity → the bucket and policy to charge. kDynamic inserts or refreshes the key (LRU);
@@ -115,7 +116,8 @@ class TenantRegistry {
   std::unique_ptr<Configured[]> configured_;
   std::optional<uint32_t> on_missing_;  // nullopt: reject
   GcraBucket::Policy dynamic_policy_;
-  const core::SipHash13 hasher_ = core::SipHash13::WithRandomKey();  // secret per registry
+  // Secret per registry, or inherited from the previous configuration's (InheritFrom).
+  core::SipHash13 hasher_ = core::SipHash13::WithRandomKey();
   std::vector<std::unique_ptr<Shard>> shards_;
   // Counters: written by any worker under a shard mutex (or not), read by metrics. Relaxed:
   // each is a standalone statistic that publishes no other data.

@@ -126,7 +126,7 @@ void AdmissionRegistry::Reconcile(const config::Config& cfg, core::TimePoint now
     if (it != clusters_.end() && it->second->gated() == (gate_config.concurrency_limit > 0)) {
       it->second->Reconfigure(gate_config, static_cast<uint32_t>(class_names_.size()),
                               SheddableFrom(cfg), TenantWeights(cfg), ClassWeights(cfg),
-                              tenant_map, class_map);
+                              tenant_map, class_map, now);
       next.emplace(c.name, it->second);
     } else {
       next.emplace(c.name, MakeGate(c, cfg));

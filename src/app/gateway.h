@@ -112,7 +112,8 @@ class Gateway {
                           http::ConnectionInfo info);
   [[nodiscard]] std::shared_ptr<const proxy::RuntimeSnapshot> Snapshot(uint64_t generation);
   // Reload steps (gateway_reload.cc).
-  [[nodiscard]] core::ErrorList Prepare(const config::Config& next, ReloadPlan& plan);
+  [[nodiscard]] core::ErrorList Prepare(const config::Config& next, std::string_view text,
+                                        ReloadPlan& plan);
   void Commit(std::shared_ptr<const config::Config> next, ReloadPlan plan);
   void RecordReload(bool ok);
   void SweepRetired();

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "app/gateway.h"
+#include "config/key_location.h"
 #include "config/loader.h"
 #include "observability/logging.h"
 
@@ -25,8 +26,11 @@ namespace {
 // Freed this long after its close: far longer than an accept completion waits in its queue.
 constexpr auto kRetiredSocketGrace = std::chrono::seconds(5);
 
-core::ConfigError ErrorAt(const config::Config& cfg, std::string path, std::string message) {
-  return {{cfg.source_file, 0, 0}, std::move(path), std::move(message)};
+// Errors found after loading point at the key in the file when it is written there.
+core::ConfigError ErrorAt(const config::Config& cfg, std::string_view text, std::string path,
+                          std::string message) {
+  auto where = config::KeyLocation(text, cfg.source_file, path);
+  return {std::move(where), std::move(path), std::move(message)};
 }
 
 }  // namespace
@@ -58,12 +62,16 @@ ReloadOutcome Gateway::Reload() {
     errors.Add({{}, "", "this gateway was started without a config file; nothing to reload"});
     return fail(errors);
   }
-  const std::string hash = ConfigFileHash(config_path_);
+  if (draining_.load()) {  // listeners are closed for good: a reload must not open new ones
+    errors.Add({{config_path_, 0, 0}, "", "draining (SIGTERM): reloads are refused"});
+    return fail(errors);
+  }
   auto loaded = config::LoadFile(config_path_);
   if (!loaded.errors.empty()) return fail(loaded.errors);
+  const std::string hash = ConfigTextHash(loaded.text);
   auto next = std::make_shared<const config::Config>(std::move(*loaded.config));
   ReloadPlan plan;
-  errors = Prepare(*next, plan);
+  errors = Prepare(*next, loaded.text, plan);
   if (!errors.empty()) {
     // Sockets opened for the plan were never started: dropping the plan closes them.
     return fail(errors);
@@ -80,17 +88,18 @@ ReloadOutcome Gateway::Reload() {
   return outcome;
 }
 
-core::ErrorList Gateway::Prepare(const config::Config& next, ReloadPlan& plan) {
+core::ErrorList Gateway::Prepare(const config::Config& next, std::string_view text,
+                                 ReloadPlan& plan) {
   core::ErrorList errors;
   // What lives for the whole process is fixed at startup; say so rather than half-apply it.
   if (next.workers != config_->workers) {
-    errors.Add(ErrorAt(next, "workers", "the worker count cannot change on reload; restart"));
+    errors.Add(ErrorAt(next, text, "workers", "the worker count cannot change on reload; restart"));
   }
   if (!(next.admin.listen == config_->admin.listen) || next.admin.token != config_->admin.token) {
-    errors.Add(ErrorAt(next, "admin", "the admin listener cannot change on reload; restart"));
+    errors.Add(ErrorAt(next, text, "admin", "the admin listener cannot change on reload; restart"));
   }
   if (next.log.access_log != config_->log.access_log) {
-    errors.Add(ErrorAt(next, "log.access_log", "the access log cannot move on reload; restart"));
+    errors.Add(ErrorAt(next, text, "log.access_log", "the access log cannot move on reload; restart"));
   }
   // Upstream clusters: unchanged ones are kept; new or changed ones resolve their endpoints.
   std::vector<asio::any_io_executor> executors;
@@ -107,7 +116,7 @@ core::ErrorList Gateway::Prepare(const config::Config& next, ReloadPlan& plan) {
     try {
       plan.clusters.emplace(c.name, std::make_shared<upstream::Cluster>(c, executors));
     } catch (const std::exception& e) {
-      errors.Add(ErrorAt(next, "clusters[" + std::to_string(i) + "].endpoints", e.what()));
+      errors.Add(ErrorAt(next, text, "clusters[" + std::to_string(i) + "].endpoints", e.what()));
     }
   }
   // Listeners: certificates are read again for every TLS listener; sockets are kept by address.
@@ -132,7 +141,7 @@ core::ErrorList Gateway::Prepare(const config::Config& next, ReloadPlan& plan) {
       try {
         opened = OpenSocket(cfg, nullptr);
       } catch (const std::exception& e) {
-        errors.Add(ErrorAt(next, "listeners[" + std::to_string(i) + "].listen", e.what()));
+        errors.Add(ErrorAt(next, text, "listeners[" + std::to_string(i) + "].listen", e.what()));
       }
     }
     plan.kept.push_back(kept);

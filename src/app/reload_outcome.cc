@@ -28,7 +28,11 @@ std::string ConfigFileHash(const std::string& path) {
   if (!in) return "";
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  return admission::DigestHex(admission::Sha256(bytes.str()), 8);
+  return ConfigTextHash(bytes.str());
+}
+
+std::string ConfigTextHash(std::string_view text) {
+  return admission::DigestHex(admission::Sha256(text), 8);
 }
 
 }  // namespace sluice::app

@@ -3,6 +3,7 @@
 // generation serves afterwards and, for a rejected file, every error compiler-style.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice::app {
@@ -20,5 +21,7 @@ struct ReloadOutcome {
 // SHA-256 of the file's bytes, its first 16 hex digits ("" when it cannot be read): which
 // file is serving, for sluice_config_info and ReloadOutcome::config_hash.
 [[nodiscard]] std::string ConfigFileHash(const std::string& path);
+// The same digest of bytes already read.
+[[nodiscard]] std::string ConfigTextHash(std::string_view text);
 
 }  // namespace sluice::app

@@ -95,7 +95,9 @@ LoadResult LoadFile(const std::string& path) {
   text << in.rdbuf();
   if (in.bad())
     return FileError(path, std::string("cannot read config file: ") + std::strerror(errno));
-  return LoadString(text.str(), path);
+  auto result = LoadString(text.str(), path);
+  result.text = std::move(text).str();
+  return result;
 }
 
 LoadResult LoadString(std::string_view yaml, const std::string& file_name) {

@@ -13,6 +13,7 @@ namespace sluice::config {
 struct LoadResult {
   std::optional<Config> config;  // set only when errors is empty
   core::ErrorList errors;
+  std::string text;  // the bytes loaded: a reload hashes exactly what it validated
 };
 
 // Reads and validates a file. A missing or unreadable file is one error naming the path.

@@ -82,3 +82,30 @@ TEST(ClusterAdmissionTest, AnIdleSpellDoesNotPassForASlowBackend) {
 
 }  // namespace
 }  // namespace sluice::admission
+
+namespace sluice::admission {
+namespace {
+
+// Reload (issue 6): the gate keeps its in-flight count and queue; a raised limit admits
+// waiters at once rather than at the next completion.
+TEST(ClusterAdmissionReloadTest, ReconfigureKeepsInFlightAndAdmitsWaitersUpToANewLimit) {
+  core::FakeClock clock;
+  ClusterAdmission cluster(Gated(2), 1, 1, {1});
+  ASSERT_TRUE(cluster.TryEnter());
+  ASSERT_TRUE(cluster.TryEnter());
+  int admitted = 0;
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_EQ(cluster.Enqueue(Counting(id, admitted), clock.Now()), EnqueueResult::kQueued);
+  }
+  cluster.Reconfigure(Gated(4), 1, 1, {1}, {}, {0}, {0}, clock.Now());
+  EXPECT_EQ(admitted, 2);
+  EXPECT_EQ(cluster.inflight(), 4u);
+  EXPECT_EQ(cluster.queue().depth(), 1u);
+  cluster.Reconfigure(Gated(1), 1, 1, {1}, {}, {0}, {0}, clock.Now());
+  cluster.Leave(clock.Now());
+  EXPECT_EQ(admitted, 2) << "a lowered limit drains in-flight first";
+  EXPECT_EQ(cluster.inflight(), 3u);
+}
+
+}  // namespace
+}  // namespace sluice::admission

@@ -474,3 +474,70 @@ TEST(FairQueueTest, ConcurrentUseCallsEveryCallbackExactlyOnce) {
 
 }  // namespace
 }  // namespace sluice::admission
+
+namespace sluice::admission {
+namespace {
+
+// Reload (issue 6): the queue takes a new shape and keeps its waiters.
+TEST(FairQueueReconfigureTest, WaitersSurviveANewShapeWithTheirTenantsRemapped) {
+  FakeClock clock;
+  Recorder r;
+  auto config = Config();
+  config.tenant_weights = {1, 1, 1};  // a, b, dynamic
+  FairQueue q(config);
+  ASSERT_EQ(q.Enqueue(r.Make(1, 0), clock.Now()), EnqueueResult::kQueued);
+  clock.Advance(1ms);
+  ASSERT_EQ(q.Enqueue(r.Make(2, 1), clock.Now()), EnqueueResult::kQueued);
+  clock.Advance(1ms);
+  ASSERT_EQ(q.Enqueue(r.Make(3, 2), clock.Now()), EnqueueResult::kQueued);
+
+  // New tenants: c, b, a, dynamic. Old a → 2, b → 1, dynamic → 3.
+  auto next = Config();
+  next.tenant_weights = {1, 1, 1, 1};
+  q.Reconfigure(next, {2, 1, 3}, {0});
+  EXPECT_EQ(q.depth(), 3u);
+  EXPECT_TRUE(r.outcomes.empty()) << "nobody is dropped";
+  // A straggler resolved under the old shape still fits (index clamped into the new one).
+  EXPECT_EQ(q.Enqueue(r.Make(4, 7), clock.Now()), EnqueueResult::kQueued);
+  EXPECT_EQ(q.Dispatch(clock.Now(), 4), 4);
+  EXPECT_EQ(r.admitted.size(), 4u);
+}
+
+TEST(FairQueueReconfigureTest, ShorterMaxWaitShortensDeadlinesFromTheOriginalEnqueueTime) {
+  FakeClock clock;
+  Recorder r;
+  FairQueue q(Config());  // max_wait 10 s
+  ASSERT_EQ(q.Enqueue(r.Make(1), clock.Now()), EnqueueResult::kQueued);
+  clock.Advance(2s);
+  auto next = Config();
+  next.max_wait = 3s;
+  q.Reconfigure(next, {0, 1}, {0});
+  clock.Advance(999ms);
+  EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 0u);
+  clock.Advance(1ms);  // 3 s after it was queued, not after the reload
+  EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 1u);
+  EXPECT_EQ(r.Of(1), QueueOutcome::kTimedOut);
+}
+
+TEST(FairQueueReconfigureTest, SmallerCapacityShedsTheNewestWaiters) {
+  FakeClock clock;
+  Recorder r;
+  FairQueue q(Config());
+  for (uint64_t id = 1; id <= 5; ++id) {
+    ASSERT_EQ(q.Enqueue(r.Make(id), clock.Now()), EnqueueResult::kQueued);
+    clock.Advance(1ms);
+  }
+  auto next = Config();
+  next.capacity = 3;
+  next.low_watermark = 1;
+  next.high_watermark = 2;
+  q.Reconfigure(next, {0, 1}, {0});
+  EXPECT_EQ(q.depth(), 3u);
+  EXPECT_EQ(r.Of(4), QueueOutcome::kShed);
+  EXPECT_EQ(r.Of(5), QueueOutcome::kShed);
+  EXPECT_EQ(q.Dispatch(clock.Now(), 3), 3);
+  EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1, 2, 3}));
+}
+
+}  // namespace
+}  // namespace sluice::admission

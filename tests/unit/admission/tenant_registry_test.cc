@@ -261,3 +261,70 @@ TEST(TenantRegistryTest, ConcurrentLookupsKeepTheBound) {
 
 }  // namespace
 }  // namespace sluice::admission
+
+namespace sluice::admission {
+namespace {
+
+// Reload (issue 6): a tenant that survives keeps its bucket, rescaled, never refilled.
+TEST(TenantRegistryReloadTest, SurvivingTenantKeepsItsDrainedBucketUnderANewRate) {
+  FakeClock clock;
+  TenantRegistry before(Tenants(), Dynamic(10));
+  const TenantRef acme = before.Lookup(Configured(0), clock.Now());
+  Drain(acme, clock.Now());
+
+  // acme moves to index 1 and doubles its rate and burst; a new tenant takes index 0.
+  auto tenants = Tenants();
+  std::swap(tenants[0], tenants[1]);
+  tenants[1].rate = {200, 100};
+  TenantRegistry after(tenants, Dynamic(10));
+  after.InheritFrom(before, clock.Now());
+
+  const TenantRef moved = after.Lookup(Configured(1), clock.Now());
+  EXPECT_EQ(moved.name, "acme");
+  EXPECT_EQ(moved.bucket, acme.bucket) << "the same bucket, shared with the old registry";
+  EXPECT_FALSE(moved.bucket->TryTake(clock.Now(), 1, moved.policy).allowed)
+      << "an empty bucket stays empty: a reload grants no tokens";
+  clock.Advance(10ms);  // 2 tokens at the new 200/s
+  EXPECT_EQ(moved.bucket->Peek(clock.Now(), moved.policy).remaining, 2u);
+}
+
+TEST(TenantRegistryReloadTest, RemovedTenantsAreForgottenAndNewOnesStartFull) {
+  FakeClock clock;
+  TenantRegistry before(Tenants(), Dynamic(10));
+  Drain(before.Lookup(Configured(1), clock.Now()), clock.Now());  // globex
+  TenantConfig initech;
+  initech.name = "initech";
+  initech.rate = {1, 3};
+  TenantRegistry after({Tenants()[0], initech}, Dynamic(10));
+  after.InheritFrom(before, clock.Now());
+  const TenantRef fresh = after.Lookup(Configured(1), clock.Now());
+  EXPECT_EQ(fresh.name, "initech");
+  EXPECT_EQ(fresh.bucket->Peek(clock.Now(), fresh.policy).remaining, 3u);
+  EXPECT_FALSE(after.directory().FindByName("globex"));
+}
+
+TEST(TenantRegistryReloadTest, DynamicKeysMoveOverWithTheirBucketsWithinTheNewBound) {
+  FakeClock clock;
+  TenantRegistry before({}, Dynamic(1000));  // room for all 50 in every shard
+  std::vector<GcraBucket*> buckets;
+  for (int i = 0; i < 50; ++i) {
+    const TenantRef ref = before.Lookup(Key("k" + std::to_string(i)), clock.Now());
+    Drain(ref, clock.Now());
+    buckets.push_back(ref.bucket);
+  }
+  ASSERT_EQ(before.dynamic_size(), 50u);
+  TenantRegistry after({}, Dynamic(1000));
+  after.InheritFrom(before, clock.Now());
+  EXPECT_EQ(after.dynamic_size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    const TenantRef ref = after.Lookup(Key("k" + std::to_string(i)), clock.Now());
+    EXPECT_EQ(ref.bucket, buckets[i]) << "key k" << i;
+    EXPECT_FALSE(ref.bucket->TryTake(clock.Now(), 1, ref.policy).allowed);
+  }
+  TenantRegistry smaller({}, Dynamic(20));
+  smaller.InheritFrom(before, clock.Now());
+  EXPECT_LE(smaller.dynamic_size(), 20u) << "the new bound holds";
+}
+
+}  // namespace
+}  // namespace sluice::admission
