@@ -38,10 +38,12 @@
 // windows that may teach the service time, not in slow start, whose doubling raises throughput
 // by itself). At its baseline the backend served L₀ = X₀ × S₀ at once; faster, it serves at
 // least as many and completes X, so its service time is at least L₀ ÷ X, and at most the mean.
-// The service time restarts at the lower bound, the other baselines at this window: one learnt
-// too low is corrected (the knee rule takes the limit under the knee, where windows are clean
-// and teach it upwards); one too high never is, as the queue it lets in keeps the mean at it
-// (after the 5× slowdown of the sim the slow 60 ms held the limit at 5× the slots).
+// The service time restarts at the lower bound, the other baselines (the p10 too) at this
+// window: one learnt too low is corrected (the knee rule takes the limit under the knee, where
+// windows' p10 is at the restarted baseline and they teach it upwards); one too high never is,
+// as the queue it lets in keeps the mean at it (after the 5× slowdown of the sim the slow 60 ms
+// held the limit at 5× the slots). The bound is only as tight as L₀ was: a slow baseline learnt
+// with a little queue (L₀ above the slots) leaves the limit some 10–20 % above the knee.
 // (A window shorter than its own p99 does not teach the service time once there is one: while
 // the population in flight grows, only its fast requests finish inside it.)
 // While the mean shows no queueing (within 10 % of the service time) the limit is at or below
