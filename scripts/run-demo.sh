@@ -37,10 +37,13 @@ for _ in $(seq 50); do
 done
 echo "demo backend: $(cat "$tmp/backend.out")"
 
-cat <<'EOF'
+cat <<EOF
 sluice starting; try:
   curl -i http://127.0.0.1:8080/hello
   curl http://127.0.0.1:9901/metrics
+Edit $config, then reload it (from another shell) and look:
+  kill -HUP \$(pidof sluice)     # or: $sluice reload -c $config
+  curl -s http://127.0.0.1:9901/metrics | grep sluice_config_
 Ctrl-C stops sluice and the backend.
 EOF
 
