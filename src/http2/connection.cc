@@ -264,14 +264,15 @@ Connection::~Connection() {
 ReceiveResult Connection::Receive(const uint8_t* data, std::size_t size) {
   if (failed_) return {false};
   const auto rv = nghttp2_session_mem_recv(session_, data, size);
-  auto ready = std::move(ready_);
-  ready_.clear();
+  // Swapped, not moved: both vectors keep their capacity, so a busy connection stops allocating.
+  std::swap(ready_, starting_);
   // A connection that is ending (guard tripped, fatal error) starts no more handlers.
   if (rv >= 0 && !failed_) {
-    for (auto& stream : ready) {
+    for (auto& stream : starting_) {
       if (!stream->closed()) owner_.OnRequest(std::move(stream));
     }
   }
+  starting_.clear();
   if (rv < 0) {
     // Fatal: bad preface, a flood nghttp2 caught itself (ERR_FLOODED: the client does not read
     // its SETTINGS/PING ACKs), too many CONTINUATIONs. Send a GOAWAY if the session still can.

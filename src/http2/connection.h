@@ -122,6 +122,7 @@ class Connection {
   // nghttp2 returns (Boost.Asio's co_spawn dispatches, so an owner that starts the handler at
   // once would otherwise forward it before the RST_STREAM later in the same read is seen).
   std::vector<std::shared_ptr<Stream>> ready_;
+  std::vector<std::shared_ptr<Stream>> starting_;  // ready_ of the previous Receive, being started
   std::size_t buffered_ = 0;  // response bytes held by all streams
   std::optional<core::TimePoint> header_block_started_;
   std::optional<GoawayReason> goaway_reason_;  // why our next GOAWAY goes out

@@ -1,17 +1,17 @@
 #include "http2/response_fields.h"
 
 #include <boost/beast/core/string.hpp>
-#include <cctype>
+#include <charconv>
 
 namespace sluice::http2 {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+// nghttp2 takes non-const pointers but only reads through them.
+uint8_t* Bytes(const char* p) { return reinterpret_cast<uint8_t*>(const_cast<char*>(p)); }
+
+// A per-response unique value: indexing it would only churn the client's HPACK table.
+bool NeverIndexed(std::string_view lowercase_name) { return lowercase_name == "x-request-id"; }
 
 bool ListedIn(std::string_view name, std::string_view list) {
   while (!list.empty()) {
@@ -38,27 +38,42 @@ ResponseFields::ResponseFields(const http::ResponseHeader& head, http::BodyLengt
                                bool bodyless) {
   const int status = head.result_int();
   const std::string_view connection = head[http::Field::connection];
-  storage_.reserve(2 * (static_cast<std::size_t>(std::distance(head.begin(), head.end())) + 2));
-  storage_.emplace_back(":status");
-  storage_.emplace_back(std::to_string(status));
+  std::size_t count = 0;
+  std::size_t name_bytes = 0;
   for (const auto& f : head) {
-    std::string name = Lower(f.name_string());
-    if (IsConnectionSpecific(name, connection)) continue;
-    storage_.push_back(std::move(name));
-    storage_.emplace_back(f.value());
+    ++count;
+    name_bytes += f.name_string().size();
+  }
+  names_.reserve(name_bytes);  // filled below without growing: the nv entries point into it
+  nv_.reserve(count + 2);
+  const auto status_end =
+      std::to_chars(status_.data(), status_.data() + status_.size(), status).ptr;
+  nv_.push_back({Bytes(":status"), Bytes(status_.data()), 7,
+                 static_cast<std::size_t>(status_end - status_.data()), NGHTTP2_NV_FLAG_NONE});
+  for (const auto& f : head) {
+    const std::string_view raw = f.name_string();
+    const std::size_t at = names_.size();
+    names_.resize(at + raw.size());  // within the reservation: earlier entries stay put
+    char* out = names_.data() + at;
+    for (char c : raw) *out++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+    const std::string_view name(names_.data() + at, raw.size());
+    if (IsConnectionSpecific(name, connection)) {
+      names_.resize(at);
+      continue;
+    }
+    const std::string_view value = f.value();
+    nv_.push_back({Bytes(name.data()), Bytes(value.data()), name.size(), value.size(),
+                   NeverIndexed(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE});
   }
   // RFC 9110 §8.6: no Content-Length on 1xx/204; on HEAD and 304 it describes the GET body.
   const bool may_have_length = status >= 200 && status != 204;
   if (length.content_length && may_have_length && (!bodyless || *length.content_length > 0)) {
-    storage_.emplace_back("content-length");
-    storage_.emplace_back(std::to_string(*length.content_length));
-  }
-  nv_.reserve(storage_.size() / 2);
-  for (std::size_t i = 0; i + 1 < storage_.size(); i += 2) {
-    auto& n = storage_[i];
-    auto& v = storage_[i + 1];
-    nv_.push_back({reinterpret_cast<uint8_t*>(n.data()), reinterpret_cast<uint8_t*>(v.data()),
-                   n.size(), v.size(), NGHTTP2_NV_FLAG_NONE});
+    const auto end = std::to_chars(content_length_.data(),
+                                   content_length_.data() + content_length_.size(),
+                                   *length.content_length)
+                         .ptr;
+    nv_.push_back({Bytes("content-length"), Bytes(content_length_.data()), 14,
+                   static_cast<std::size_t>(end - content_length_.data()), NGHTTP2_NV_FLAG_NONE});
   }
 }
 

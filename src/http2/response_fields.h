@@ -4,10 +4,12 @@
 // forbids them, and a client must treat them as malformed), content-length from the framing
 // the handler chose.
 //
-// Thread-safety: a value; the nghttp2_nv array points into this object, so it must outlive the
-// nghttp2_submit_* call that uses it (nghttp2 copies the fields there).
+// Thread-safety: a value; the nghttp2_nv array points into this object and into the head it was
+// made from, so both must outlive the nghttp2_submit_* call that uses it (nghttp2 copies the
+// fields there).
 #include <nghttp2/nghttp2.h>
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -19,12 +21,19 @@ namespace sluice::http2 {
 class ResponseFields {
  public:
   ResponseFields(const http::ResponseHeader& head, http::BodyLength length, bool bodyless);
+  ResponseFields(const ResponseFields&) = delete;
+  ResponseFields& operator=(const ResponseFields&) = delete;
 
   [[nodiscard]] const nghttp2_nv* data() const { return nv_.data(); }
   [[nodiscard]] std::size_t size() const { return nv_.size(); }
 
  private:
-  std::vector<std::string> storage_;  // name, value, name, value, ...
+  // Values point into `head` (which must outlive this object); only what has to change is
+  // stored here: every lowercased name in one buffer, reserved up front so it never moves, and
+  // the digits of :status and content-length. Two allocations per response, not one per field.
+  std::string names_;
+  std::array<char, 4> status_{};
+  std::array<char, 24> content_length_{};
   std::vector<nghttp2_nv> nv_;
 };
 

@@ -1,7 +1,10 @@
 #include "proxy/forwarder.h"
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "http/local_reply.h"
+#include "proxy/address_text.h"
 #include "proxy/header_rewriter.h"
 
 namespace sluice::proxy {
@@ -16,6 +19,10 @@ namespace {
 // nginx's convention for "client closed the connection before the response": never sent,
 // only logged and counted, so it is told apart from a real answer.
 constexpr int kClientClosedRequest = 499;
+// The relay buffer: large enough that a big body moves in few reads and writes, never smaller
+// than kMinRelayBuffer so a read always has room.
+constexpr std::size_t kMaxRelayBuffer = 16 * 1024;
+constexpr std::size_t kMinRelayBuffer = 256;
 
 }  // namespace
 
@@ -86,7 +93,7 @@ asio::awaitable<void> Forwarder::Reject(Rejection rejection) {
 asio::awaitable<void> Forwarder::Forward() {
   auto& req = exchange_.request();
   const auto& conn = exchange_.connection();
-  const auto client = conn.peer_address.to_string();
+  const auto client = AddressText(conn.peer_address);
   RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_, conn.protocol});
   const auto length = exchange_.request_body_length();
   const bool has_body = !length.empty();
@@ -148,11 +155,23 @@ asio::awaitable<void> Forwarder::Forward() {
   }
 }
 
+asio::mutable_buffer Forwarder::RelayBuffer(std::optional<uint64_t> body_length) {
+  const std::size_t wanted =
+      body_length ? std::clamp<uint64_t>(*body_length, kMinRelayBuffer, kMaxRelayBuffer)
+                  : kMaxRelayBuffer;
+  if (wanted > buffer_size_) {
+    buffer_ = std::make_unique_for_overwrite<char[]>(wanted);
+    buffer_size_ = wanted;
+  }
+  return asio::buffer(buffer_.get(), buffer_size_);
+}
+
 asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
     upstream::UpstreamExchange& ux, UpstreamError& error) {
   const auto length = exchange_.request_body_length();
+  const auto buffer = RelayBuffer(length.content_length);
   for (;;) {
-    auto read = co_await exchange_.ReadBody(asio::buffer(buffer_));
+    auto read = co_await exchange_.ReadBody(buffer);
     switch (read.error) {
       case http::BodyError::kNone:
         break;
@@ -173,7 +192,7 @@ asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
     bytes_in_ += read.bytes;
     const bool last = read.bytes == 0 ||
                       (length.content_length && bytes_in_ >= *length.content_length);
-    error = co_await ux.SendBody(asio::buffer(buffer_.data(), read.bytes), last);
+    error = co_await ux.SendBody(asio::buffer(buffer.data(), read.bytes), last);
     if (error != UpstreamError::kNone) co_return BodyOutcome::kUpstreamFailed;
     if (last) co_return BodyOutcome::kSent;
   }
@@ -191,8 +210,9 @@ asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
     ClientGone();
     co_return;
   }
+  const auto buffer = RelayBuffer(length.content_length);
   for (;;) {
-    auto read = co_await ux.ReadBody(asio::buffer(buffer_));
+    auto read = co_await ux.ReadBody(buffer);
     if (read.error != UpstreamError::kNone) {
       if (!exchange_.response_started()) {  // only buffered so far: a clean 502 still fits
         co_await UpstreamFailure(read.error);
@@ -205,7 +225,7 @@ asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
       co_return;
     }
     const bool last = ux.body_done();
-    if (co_await exchange_.WriteBody(asio::buffer(buffer_.data(), read.bytes), last)) {
+    if (co_await exchange_.WriteBody(asio::buffer(buffer.data(), read.bytes), last)) {
       ClientGone();
       co_return;
     }
@@ -269,7 +289,7 @@ void Forwarder::Record() {
   stats->Record(status_, total);
   auto& log = gateway_.access_log_;
   if (!log.enabled()) return;
-  const auto client = conn.peer_address.to_string();
+  const auto client = AddressText(conn.peer_address);
   const auto endpoint = endpoint_ >= 0 ? route_->cluster->EndpointName(endpoint_) : std::string();
   log.Write({.request_id = request_id_,
              .client = client,

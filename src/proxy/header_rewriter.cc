@@ -1,5 +1,6 @@
 #include "proxy/header_rewriter.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <string>
@@ -27,6 +28,15 @@ constexpr std::array<Field, 10> kHopByHop = {
     Field::transfer_encoding, Field::te,               Field::trailer,
     Field::upgrade,        Field::content_length,      Field::proxy_authorization,
     Field::proxy_authenticate};
+
+// Host is what the request was routed on: a Connection option cannot take it away.
+bool IsHopByHop(const http::Fields::value_type& field, const std::vector<std::string>& listed) {
+  if (std::find(kHopByHop.begin(), kHopByHop.end(), field.name()) != kHopByHop.end()) return true;
+  if (listed.empty() || field.name() == Field::host) return false;
+  const std::string_view name = field.name_string();
+  return std::any_of(listed.begin(), listed.end(),
+                     [&](const std::string& l) { return boost::beast::iequals(l, name); });
+}
 
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 void AppendVia(http::Fields& fields, std::string_view received_protocol) {
@@ -60,11 +70,11 @@ void StripHopByHop(http::Fields& fields) {
       v.remove_prefix(comma + 1);
     }
   }
-  // Host is what the request was routed on: a Connection option cannot take it away.
-  for (const auto& name : listed) {
-    if (!boost::beast::iequals(name, "host")) fields.erase(name);
+  // One pass over the fields rather than a tree search per hop-by-hop name: most messages carry
+  // none of them, and the searches were a visible share of the CPU per request.
+  for (auto it = fields.begin(); it != fields.end();) {
+    it = IsHopByHop(*it, listed) ? fields.erase(it) : std::next(it);
   }
-  for (auto f : kHopByHop) fields.erase(f);
 }
 
 bool IsAcceptableRequestId(std::string_view id) {

@@ -39,6 +39,10 @@ UpstreamExchange::UpstreamExchange(Connection& conn, const config::ClusterConfig
 asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHeader& req,
                                                           http::BodyLength length) {
   out_.clear();
+  // One allocation for the whole head instead of a doubling per few fields.
+  std::size_t head_bytes = req.method_string().size() + req.target().size() + 64;
+  for (const auto& f : req) head_bytes += f.name_string().size() + f.value().size() + 4;
+  out_.reserve(head_bytes);
   out_ += req.method_string();
   out_ += ' ';
   out_ += req.target();
