@@ -27,6 +27,16 @@ net::TlsOptions TlsOptionsFor(const config::ListenerConfig& listener) {
   return o;
 }
 
+core::ErrorList CheckTls(const config::Config& config) {
+  core::ErrorList errors;
+  for (std::size_t i = 0; i < config.listeners.size(); ++i) {
+    if (!config.listeners[i].tls.enabled) continue;
+    const auto loaded = ListenerTls(config.listeners[i], i).Load();
+    for (const auto& e : loaded.all()) errors.Add(e);
+  }
+  return errors;
+}
+
 ListenerTls::ListenerTls(const config::ListenerConfig& listener, std::size_t index)
     : options_(TlsOptionsFor(listener)), listener_(listener.name), index_(index) {}
 

@@ -21,6 +21,10 @@ namespace sluice::app {
 // tls13_only from min_version; ALPN offers h2 and http/1.1 as the listener's protocols allow.
 [[nodiscard]] net::TlsOptions TlsOptionsFor(const config::ListenerConfig& listener);
 
+// Loads every TLS listener's certificates once, to report what a start or reload would find
+// (`sluice check`, like nginx -t): every listener's errors, nothing kept.
+[[nodiscard]] core::ErrorList CheckTls(const config::Config& config);
+
 class ListenerTls {
  public:
   // `index`: the listener's position in the config, for error paths (listeners[1].tls.cert).

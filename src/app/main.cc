@@ -8,6 +8,7 @@
 
 #include "app/command_line.h"
 #include "app/gateway.h"
+#include "app/listener_tls.h"
 #include "app/reload_client.h"
 #include "config/loader.h"
 #include "core/version.h"
@@ -20,6 +21,8 @@ using namespace sluice;
 
 int Check(const std::string& path) {
   auto result = config::LoadFile(path);
+  // The certificates too, as a start or a reload would read them (nginx -t does the same).
+  if (result.errors.empty()) result.errors = app::CheckTls(*result.config);
   if (!result.errors.empty()) {
     std::cerr << result.errors.ToString();
     std::cerr << path << ": " << result.errors.all().size() << " error(s)\n";

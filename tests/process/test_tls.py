@@ -46,6 +46,16 @@ class TlsTest(harness.ProcessTestCase):
         self.assertEqual(result.returncode, 1, result.stderr)
         self.assertIn(f"{DEMO_CERT}: listeners[0].tls.key:", result.stdout + result.stderr)
 
+    def test_check_reads_the_certificates_like_a_start(self):
+        good = harness.write_config(self.tmp, harness.make_config(9, listener_extra=tls_listener()),
+                                    "good.yaml")
+        self.assertEqual(harness.run_sluice("check", "-c", good).returncode, 0)
+        bad = harness.write_config(
+            self.tmp, harness.make_config(9, listener_extra=tls_listener(key=DEMO_CERT)), "bad.yaml")
+        result = harness.run_sluice("check", "-c", bad)
+        self.assertEqual(result.returncode, 1, result.stdout)
+        self.assertIn(f"{DEMO_CERT}: listeners[0].tls.key:", result.stdout + result.stderr)
+
 
 if __name__ == "__main__":
     harness.main()
