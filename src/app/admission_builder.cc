@@ -108,6 +108,9 @@ void AdmissionRegistry::Reconcile(const config::Config& cfg, core::TimePoint now
   const auto tenant_map = IndexMap(tenant_names_, new_tenants,
                                    static_cast<uint32_t>(new_tenants.size()), true);
   const auto class_map = IndexMap(class_names_, new_classes, DefaultClass(cfg), false);
+  // Gauges of removed clusters and classes must not linger: RefreshGauges below sets again the
+  // ones that still exist.
+  for (const auto& [name, gate] : clusters_) metrics_.ForgetClusterGauges(name, class_names_);
   class_names_ = new_classes;
   tenant_names_ = new_tenants;
 
@@ -139,6 +142,7 @@ void AdmissionRegistry::Reconcile(const config::Config& cfg, core::TimePoint now
   std::erase_if(replaced_, [](const auto& weak) { return weak.expired(); });
   clusters_ = std::move(next);
   controls_.Reconcile(cfg, clusters_, workers_, now);
+  RefreshGauges();
 }
 
 std::vector<std::shared_ptr<const void>> AdmissionRegistry::KeepAlive() const {

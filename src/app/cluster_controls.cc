@@ -97,6 +97,10 @@ void ClusterControls::Reconcile(
     const config::Config& config,
     const std::map<std::string, std::shared_ptr<admission::ClusterAdmission>>& gates,
     std::size_t workers, core::TimePoint now) {
+  // Gauges of what this reload removes must not linger; those of what stays are set again below.
+  for (const auto& [name, entry] : entries_) {
+    metrics_.ForgetControllerGauges(name, entry->share_names);
+  }
   std::map<std::string, std::shared_ptr<Entry>> next;
   for (const auto& cluster : config.clusters) {
     if (!cluster.controller.enabled) continue;

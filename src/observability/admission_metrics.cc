@@ -102,4 +102,21 @@ prometheus::Gauge& AdmissionMetrics::TenantRefillRate(const std::string& cluster
   return tenant_refill_rate_.Add({{"cluster", cluster}, {"tenant", tenant}});
 }
 
+void AdmissionMetrics::ForgetClusterGauges(const std::string& cluster,
+                                           const std::vector<std::string>& classes) {
+  for (const auto& klass : classes) queue_depth_.Remove(&QueueDepth(cluster, klass));
+  concurrency_limit_.Remove(&ConcurrencyLimit(cluster));
+  shedding_.Remove(&Shedding(cluster));
+}
+
+void AdmissionMetrics::ForgetControllerGauges(const std::string& cluster,
+                                              const std::vector<std::string>& tenants) {
+  controller_mode_.Remove(&ControllerMode(cluster));
+  controller_p99_.Remove(&ControllerP99(cluster));
+  controller_setpoint_.Remove(&ControllerSetpoint(cluster));
+  controller_throughput_.Remove(&ControllerThroughput(cluster));
+  controller_slo_infeasible_.Remove(&ControllerSloInfeasible(cluster));
+  for (const auto& tenant : tenants) tenant_refill_rate_.Remove(&TenantRefillRate(cluster, tenant));
+}
+
 }  // namespace sluice::observability

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::observability {
 
@@ -35,6 +36,13 @@ class AdmissionMetrics {
   // A tenant's refill rate on a cluster: its share while the cluster's limit binds, else its
   // configured rate (0: none). Tenant: a configured name or "other".
   prometheus::Gauge& TenantRefillRate(const std::string& cluster, const std::string& tenant);
+
+  // Reload: drops a cluster's gauges (queue depth per class, limit, shedding) and its
+  // controller's (mode, p99, setpoint, throughput, infeasible, refill rate per tenant), so
+  // /metrics does not go on reporting the last values of what a reload removed. The next
+  // refresh recreates those of what still exists. Counters stay: they are totals.
+  void ForgetClusterGauges(const std::string& cluster, const std::vector<std::string>& classes);
+  void ForgetControllerGauges(const std::string& cluster, const std::vector<std::string>& tenants);
 
  private:
   prometheus::Family<prometheus::Counter>& decisions_;

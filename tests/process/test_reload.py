@@ -374,6 +374,20 @@ class ReloadTest(harness.ProcessTestCase):
         self.assertEqual(outcome["errors"], [], outcome)
         return outcome
 
+
+    def test_removed_cluster_leaves_no_gauges_behind(self):
+        _, backend_port = self.start_backend()
+        gated = harness.make_config(backend_port, cluster_extra="    concurrency_limit: 10\n")
+        sluice, _ = self.start_with(gated)
+        harness.wait_until(
+            lambda: sluice.metric("sluice_concurrency_limit", cluster="demo") == 10, 5,
+            "the demo cluster's limit gauge")
+        harness.write_config(self.tmp, harness.make_config(backend_port, cluster_name="other"))
+        self.reload_ok(sluice)
+        self.assertIsNone(sluice.metric("sluice_concurrency_limit", cluster="demo"),
+                          "a removed cluster's gauge still reported")
+        self.assertIsNone(sluice.metric("sluice_queue_depth", cluster="demo"))
+        self.assertEqual(sluice.get("/")[0], 200, "the new cluster serves")
     def drive(self, port, tenant=None):
         driver = TenantDriver(port, tenant)
         driver.start()
