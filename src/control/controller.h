@@ -24,28 +24,7 @@
 // more concurrency buys no throughput, it only waits inside the backend. Little's law again: at
 // its knee the backend completes its maximum X with nothing waiting, so the knee is X × the
 // service time, and the service time is the mean latency of windows without a backend queue.
-// Such a window is one whose p10 is at its baseline (within 2 %): the lowest p10 of the last 10
-// to 20 s (two epochs of a windowed minimum, no upward drift, so a sustained overload cannot
-// pass its own queueing off as the baseline). The service-time baseline follows those windows
-// (down quickly, up slowly). A backend that became slower for good shows as a mean above the
-// baseline with a third less throughput than the baseline had (queueing past the knee keeps
-// throughput at its maximum; a slower backend loses it): the baselines start again, and what
-// they were is kept as evidence for the feasibility of the objective (below). The mirror: a
-// backend that became faster for good shows as a mean below the baseline (by 10 %) with half
-// as much throughput again as the baseline had (÷ 0.67). Neither alone will do: a higher limit
-// below the knee raises throughput at the same mean, a queue that drains lowers the mean without
-// raising throughput; only a backend that serves each request faster does both (judged on
-// windows that may teach the service time, not in slow start, whose doubling raises throughput
-// by itself). At its baseline the backend served L₀ = X₀ × S₀ at once; faster, it serves at
-// least as many and completes X, so its service time is at least L₀ ÷ X, and at most the mean.
-// The service time restarts at the lower bound, the other baselines (the p10 too) at this
-// window: one learnt too low is corrected (the knee rule takes the limit under the knee, where
-// windows' p10 is at the restarted baseline and they teach it upwards); one too high never is,
-// as the queue it lets in keeps the mean at it (after the 5× slowdown of the sim the slow 60 ms
-// held the limit at 5× the slots). The bound is only as tight as L₀ was: a slow baseline learnt
-// with a little queue (L₀ above the slots) leaves the limit some 10–20 % above the knee.
-// (A window shorter than its own p99 does not teach the service time once there is one: while
-// the population in flight grows, only its fast requests finish inside it.)
+// How it and the p10 baseline are learnt, and when they start again: control/service_baseline.h.
 // While the mean shows no queueing (within 10 % of the service time) the limit is at or below
 // the knee: if it was busy (X × mean ≥ 70 % of it on average; a limit only bursts reach holds
 // nothing back, and growing it would only let more in at once when the backend slows down) it
@@ -66,7 +45,7 @@
 // pause, no pinning to a tiny limit; a tenth less concurrency for a second or so.)
 //
 // Infeasible objective: the backend's own latency, with no queue at all, is beyond the band.
-// Known at once when the backend became slower for good (above). Before, it served L requests at
+// Known at once after a slowdown for good (service_baseline.h). Before, it served L requests at
 // once without a queue (its knee; X₀ × service time S₀ where demand never reached the knee), with
 // the p99 P₀ (the tail: the p99 of windows whose mean shows no queueing, learnt like S₀). Once
 // windows with at least L in flight (X × mean, Little) have completed a p99's worth since the
