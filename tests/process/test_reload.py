@@ -396,6 +396,19 @@ class ReloadTest(harness.ProcessTestCase):
 
     # -- tenant buckets ------------------------------------------------------------------------
 
+    def reload_rate_under(self, sluice, driver, config_text):
+        """Reloads to `config_text` while `driver` runs, lets 1.5 s of traffic follow, stops the
+        driver and checks nothing failed. Returns (reload_started, reload_done, samples)."""
+        harness.write_config(self.tmp, config_text)
+        reload_started = time.monotonic()
+        self.reload_ok(sluice)
+        reload_done = time.monotonic()
+        harness.wait_until(lambda: driver.samples()[-1][0] >= reload_done + 1.5, 10,
+                           "1.5 s of traffic after the reload")
+        driver.stop()
+        self.assertEqual(driver.errors, [], "requests failed across the reload")
+        return reload_started, reload_done, driver.samples()
+
     def test_lowered_rate_applies_from_the_next_request(self):
         burst, old_rate, new_rate = 5, 100, 5
         _, backend_port = self.start_backend()
@@ -405,16 +418,8 @@ class ReloadTest(harness.ProcessTestCase):
         harness.wait_until(lambda: any(s[2] == 429 for s in driver.samples()), 10,
                            "the tenant to be held at its rate (a 429)")
 
-        harness.write_config(self.tmp, base + tenant_section(new_rate, burst))
-        reload_started = time.monotonic()
-        self.reload_ok(sluice)
-        reload_done = time.monotonic()
-        harness.wait_until(lambda: driver.samples()[-1][0] >= reload_done + 1.5, 10,
-                           "1.5 s of traffic after the reload")
-        driver.stop()
-        samples = driver.samples()
-
-        self.assertEqual(driver.errors, [], "requests failed across the reload")
+        reload_started, reload_done, samples = self.reload_rate_under(
+            sluice, driver, base + tenant_section(new_rate, burst))
         self.assertEqual({s[2] for s in samples} - {200, 429}, set(), "unexpected statuses")
         # The bucket's level before the reload is not known exactly; at most it was full.
         early = gcra_violations(samples, reload_done, reload_started, burst, new_rate)
@@ -441,15 +446,8 @@ class ReloadTest(harness.ProcessTestCase):
         harness.wait_until(lambda: driver.samples()[-1][0] >= first_rejection + 0.5, 10,
                            "half a second at the old rate")
 
-        harness.write_config(self.tmp, base + tenant_section(new_rate, burst))
-        reload_started = time.monotonic()
-        self.reload_ok(sluice)
-        reload_done = time.monotonic()
-        harness.wait_until(lambda: driver.samples()[-1][0] >= reload_done + 1.5, 10,
-                           "1.5 s of traffic after the reload")
-        driver.stop()
-        samples = driver.samples()
-        self.assertEqual(driver.errors, [], "requests failed across the reload")
+        reload_started, reload_done, samples = self.reload_rate_under(
+            sluice, driver, base + tenant_section(new_rate, burst))
 
         # Under one token was left at the last 429 before the reload; the old rate refilled at most
         # old_rate * (reload_done - then) more until the new policy took over. The burst is the
