@@ -63,7 +63,8 @@ ResponseFields::ResponseFields(const http::ResponseHeader& head, http::BodyLengt
     }
     const std::string_view value = f.value();
     nv_.push_back({Bytes(name.data()), Bytes(value.data()), name.size(), value.size(),
-                   NeverIndexed(name) ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE});
+                   static_cast<uint8_t>(NeverIndexed(name) ? NGHTTP2_NV_FLAG_NO_INDEX
+                                                           : NGHTTP2_NV_FLAG_NONE)});
   }
   // RFC 9110 §8.6: no Content-Length on 1xx/204; on HEAD and 304 it describes the GET body.
   const bool may_have_length = status >= 200 && status != 204;
