@@ -115,7 +115,6 @@ class Gateway {
   [[nodiscard]] core::ErrorList Prepare(const config::Config& next, std::string_view text,
                                         ReloadPlan& plan);
   void Commit(std::shared_ptr<const config::Config> next, ReloadPlan plan);
-  void RecordReload(bool ok);
   void SweepRetired();
   void WaitForSignal();
   void BeginDrain();

@@ -52,7 +52,7 @@ ReloadOutcome Gateway::Reload() {
     if (!text.empty() && text.back() == '\n') text.pop_back();  // the logger ends the line
     log_->error("reload of {} rejected, generation {} keeps serving:\n{}", config_path_,
                 generation_, text);
-    RecordReload(false);
+    reload_metrics_.Attempted(false);
     outcome.generation = generation_;
     outcome.config_hash = config_hash_;
     return outcome;
@@ -79,7 +79,7 @@ ReloadOutcome Gateway::Reload() {
   Commit(std::move(next), std::move(plan));
   config_hash_ = hash;
   reload_metrics_.Serving(generation_, config_hash_);
-  RecordReload(true);
+  reload_metrics_.Attempted(true);
   log_->info("reload of {}: generation {} serving (config {})", config_path_, generation_,
              config_hash_);
   outcome.ok = true;
@@ -192,8 +192,6 @@ void Gateway::Commit(std::shared_ptr<const config::Config> next, ReloadPlan plan
   observability::ConfigureLogger(
       *log_, {config_->log.level, config_->log.format == config::LogFormat::kJson});
 }
-
-void Gateway::RecordReload(bool ok) { reload_metrics_.Attempted(ok); }
 
 // Control thread, periodically: frees what reloads retired once nothing can use it any more.
 // A retired cluster is referenced only by snapshots; when this list holds its last reference,
