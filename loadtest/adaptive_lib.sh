@@ -248,7 +248,7 @@ run_all() {
       active+=("$name")
       if [[ $name == sluice ]]; then
         curl -s -m 2 "http://127.0.0.1:$SLUICE_ADMIN_PORT/metrics" |
-          grep -E '^sluice_(admission_decisions_total|controller_|concurrency_limit)' \
+          grep -E '^sluice_(admission_decisions_total|controller_|concurrency_limit|queue_wait_seconds|upstream_latency_seconds|request_duration_seconds)' \
             >"$RUNDIR/sluice-metrics.log" || true
       fi
       [[ -n ${PID[$name]:-} ]] && { stop_pid "${PID[$name]}"; unset "PID[$name]"; }

@@ -244,7 +244,8 @@ void FairQueue::InsertLocked(Waiter waiter, TimePoint now) {
   if (classes_[cls].size == 0 && !pass_.empty()) pass_[cls] = std::max(pass_[cls], virtual_time_);
   PushBack<&Slot::flow_prev, &Slot::flow_next>(flow, index);
   PushBack<&Slot::class_prev, &Slot::class_next>(classes_[cls], index);
-  if (depth_++ == 0) non_empty_since_ = now;
+  // After a brief empty spell a standing queue carries on standing (see the class comment).
+  if (depth_++ == 0 && !StoodRecentlyLocked(now)) non_empty_since_ = now;
   shedding_ = watermark_.Update(depth_);
 }
 
@@ -269,6 +270,8 @@ void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
     RemoveLocked(by_deadline_.begin()->second, QueueOutcome::kTimedOut, done);
   }
   if (!standing) return;
+  has_stood_ = true;
+  last_standing_ = now;
   // Under a standing queue every wait is capped at standing_max_wait_; each class list is in
   // arrival order, so the overdue waiters are at its head.
   for (List& cls : classes_) {
@@ -339,6 +342,10 @@ uint32_t FairQueue::PushOutVictimLocked(uint32_t arriving_class) const {
 
 bool FairQueue::StandingLocked(TimePoint now) const {
   return depth_ > 0 && now - non_empty_since_ >= config_.standing_after;
+}
+
+bool FairQueue::StoodRecentlyLocked(TimePoint now) const {
+  return has_stood_ && now - last_standing_ < config_.standing_after;
 }
 
 Duration FairQueue::WaitBudgetLocked(TimePoint now) const {

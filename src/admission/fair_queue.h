@@ -21,6 +21,9 @@
 // queue has been non-empty for `standing_after` (100 ms), service within a tenant turns LIFO and
 // waits are capped at `standing_max_wait` (default max_wait / 4): the oldest waiters are the ones
 // whose clients most likely gave up, and a short cap keeps the standing queue from growing.
+// It stops standing only once it has stayed empty for `standing_after` too: under overload the
+// short cap keeps the queue shallow, so it empties for an instant whenever a few slots free at
+// once, and ending the regime there would flap back to FIFO with the long wait half the time.
 // Admission of a new waiter, in order:
 //  - kShed if the watermark says shed (depth reached high, not yet back to low) and its class is
 //    one of the lowest (≥ sheddable_from);
@@ -149,6 +152,8 @@ class FairQueue {
   void ChargeClassLocked(uint32_t cls);
   [[nodiscard]] uint32_t PushOutVictimLocked(uint32_t arriving_class) const;
   [[nodiscard]] bool StandingLocked(core::TimePoint now) const;
+  // Whether the queue was standing less than standing_after ago (it has only emptied briefly).
+  [[nodiscard]] bool StoodRecentlyLocked(core::TimePoint now) const;
   [[nodiscard]] core::Duration WaitBudgetLocked(core::TimePoint now) const;
   static void Run(Completions& done);
 
@@ -170,6 +175,8 @@ class FairQueue {
   bool shedding_ = false;
   std::size_t depth_ = 0;
   core::TimePoint non_empty_since_{};  // valid while depth_ > 0
+  bool has_stood_ = false;             // the queue has been standing at least once
+  core::TimePoint last_standing_{};    // the last time it was seen standing (valid if has_stood_)
   double completion_rate_ = 0.0;
 };
 

@@ -423,7 +423,7 @@ TEST(FairQueueTest, StandingQueueShortensTheWait) {
   EXPECT_FALSE(r.Of(2).has_value());
 }
 
-TEST(FairQueueTest, StandingEndsWhenTheQueueEmpties) {
+TEST(FairQueueTest, StandingSurvivesAnEmptySpellShorterThanStandingAfter) {
   FakeClock clock;
   Recorder r;
   FairQueueConfig cfg = Config();
@@ -433,10 +433,31 @@ TEST(FairQueueTest, StandingEndsWhenTheQueueEmpties) {
   clock.Advance(150ms);
   EXPECT_TRUE(q.standing(clock.Now()));
   EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
-  EXPECT_FALSE(q.standing(clock.Now()));
+  EXPECT_FALSE(q.standing(clock.Now()));  // nothing to serve
+  clock.Advance(99ms);
   (void)q.Enqueue(r.Make(2), clock.Now());
+  (void)q.Enqueue(r.Make(3), clock.Now());
+  EXPECT_TRUE(q.standing(clock.Now()));  // still under overload: newest first at once
+  EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
+  EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1, 3}));
+}
+
+TEST(FairQueueTest, StandingEndsOnceTheQueueStaysEmptyForStandingAfter) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.standing_after = 100ms;
+  FairQueue q(cfg);
+  (void)q.Enqueue(r.Make(1), clock.Now());
+  clock.Advance(150ms);
+  EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);  // it stood until here
+  clock.Advance(100ms);
+  (void)q.Enqueue(r.Make(2), clock.Now());
+  (void)q.Enqueue(r.Make(3), clock.Now());
   clock.Advance(50ms);
   EXPECT_FALSE(q.standing(clock.Now()));
+  EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
+  EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1, 2}));  // oldest first again
 }
 
 TEST(FairQueueTest, ConcurrentUseCallsEveryCallbackExactlyOnce) {
