@@ -39,8 +39,11 @@ void SetMode(ControllerState& s, ControllerDecision& d, ControllerMode mode, cor
 // A decrease bought nothing but cost throughput: the fast end of the latency (the p10, which
 // any queueing in the backend lifts, and which is steady where the p99 of a few hundred samples
 // is not) did not come down, so the latency is the backend's own.
+// Only where no slowdown is under judgement: right after one, the windows that follow a cut still
+// hold requests served at the old limit and speed, and SlowerBackendOwnP99 is the better judge.
 bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w) {
   if (!s.last_was_decrease || s.mode != ControllerMode::kOverload) return false;
+  if (s.slowdown.base_p99_s > 0) return false;
   if (s.last_limit <= 0 || s.last_p10_s <= 0 || s.last_throughput <= 0) return false;
   const bool limit_fell = s.limit <= 0.8 * s.last_limit;
   const bool fast_end_stayed = core::ToSeconds(w.p10) >= 0.9 * s.last_p10_s;

@@ -59,9 +59,11 @@
 // windows' latency, a queue built at the old speed, is above the band). A lower bound on purpose:
 // where demand never reached the knee, L is smaller than what the backend serves at once, and
 // the verdict errs towards feasible. The evidence expires after kBaseHorizon.
-// Otherwise (no slowdown seen, say a cluster slow from the start): if, in OVERLOAD, a decrease of
-// the limit (≥ 20 %) did not lower the p10 (by ≥ 10 %) but cost throughput, the latency is the
-// backend's own, not queueing; the limit goes back to where it was before that decrease.
+// Otherwise (no slowdown under judgement, say a cluster slow from the start): if, in OVERLOAD, a
+// decrease of the limit (≥ 20 %) did not lower the p10 (by ≥ 10 %) but cost throughput, the
+// latency is the backend's own, not queueing; the limit goes back to where it was before that
+// decrease. (Not while a slowdown is judged: the windows after a cut still hold requests served
+// at the old limit and speed, which makes a feasible slowdown look like that.)
 // Either way, from then on the limit follows only the knee rule (latency is no longer the lever,
 // throughput is; the service time starts at L ÷ X after a slowdown), except that latency 2×
 // above what the backend showed at detection is queueing again and still brings the limit down
