@@ -34,9 +34,11 @@ BACK_AT=${BACK_AT:-25}
 DURATION_S=${DURATION:-35}
 ((SLOW_AT < BACK_AT && BACK_AT < DURATION_S)) || die "need SLOW_AT < BACK_AT < DURATION"
 STUB_SCHEDULE="${SLOW_AT}s:x$SLOW_FACTOR,${BACK_AT}s:x1"
-PHASES="slow:$SLOW_AT:$BACK_AT before:2:$SLOW_AT after:$BACK_AT:$DURATION_S"
+# The slow phase whole (the limit's reaction to the change included), and from 3 s into it.
+SLOW_SETTLED_AT=$((SLOW_AT + 3 < BACK_AT ? SLOW_AT + 3 : SLOW_AT))
+PHASES="slow:$SLOW_AT:$BACK_AT slow-settled:$SLOW_SETTLED_AT:$BACK_AT before:2:$SLOW_AT after:$BACK_AT:$DURATION_S"
 SLOW_CAPACITY=$(awk -v c="$CAPACITY" -v f="$SLOW_FACTOR" 'BEGIN { printf "%.2f", c / f }')
-PHASE_CAPACITIES="$SLOW_CAPACITY $CAPACITY $CAPACITY"
+PHASE_CAPACITIES="$SLOW_CAPACITY $SLOW_CAPACITY $CAPACITY $CAPACITY"
 PLOT_TITLE="${LOAD_FACTOR}x capacity ($CAPACITY req/s), backend ${SLOW_FACTOR}x slower $SLOW_AT-$BACK_AT s"
 SCENARIO_TEXT="Offered load ${LOAD_FACTOR}x the stub's capacity for $DURATION_S s; the stub's service time is ${SLOW_FACTOR}x from $SLOW_AT s to $BACK_AT s (capacity $SLOW_CAPACITY req/s: the offered load is then $(awk -v l="$LOAD_FACTOR" -v f="$SLOW_FACTOR" 'BEGIN { printf "%.1f", l * f }')x it)."
 

@@ -31,6 +31,8 @@
 // grows by × 1.1 + 1 (half that step in RECOVERY; doubling in slow start, until the first sign
 // of the knee or of overload, since the initial limit is only a guess) up to the last known
 // knee, then by 1 a window, and a full limit without a queue raises the known knee to itself.
+// After a slowdown the known knee is how many it served at once before (a slower backend is
+// rarely a wider one), so the limit creeps rather than jumps into the slower backend's queue.
 // When the mean shows a queue and the limit is full (X × mean ≥ 90 % of it; otherwise demand set
 // X and the queue was a burst) the knee estimate X × service time is smoothed and the limit
 // moves half the way (damping) to it plus a little headroom (× 1.05 + 1, so the backend never

@@ -110,6 +110,9 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
       const double in_service =
           state.knee > 0 ? state.knee : state.base_throughput * state.base_mean_s;
       s.slowdown = {state.base_p99_s, state.base_mean_s, in_service, now};
+      // A slower backend serves as many at once as before, only each for longer: growth up to
+      // that is quick, and beyond it one request a window, as past any known knee.
+      s.knee = in_service;
     }
     s.base_p10_s = s.epoch_min_p10_s = p10;
     s.base_epoch_start = now;

@@ -228,6 +228,7 @@ TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
   r.Step(slower);
   EXPECT_EQ(r.state.base_p10_s, 3e-3);
   EXPECT_EQ(r.state.base_mean_s, 0) << "relearnt from the next window without a queue";
+  EXPECT_NEAR(r.state.knee, 30, 1e-9) << "as many at once as before (600/s × 50 ms)";
   r.Step(slower);
   EXPECT_EQ(r.state.base_mean_s, 0.15);
 }
