@@ -22,6 +22,10 @@ std::string_view ToString(UpstreamErrorKind kind) {
       return "reset";
     case UpstreamErrorKind::kBadResponse:
       return "bad_response";
+    case UpstreamErrorKind::kPoolExhausted:
+      return "pool_exhausted";
+    case UpstreamErrorKind::kNoEndpoint:
+      return "no_healthy_upstream";
   }
   return "unknown";
 }
@@ -68,7 +72,8 @@ GatewayMetrics::GatewayMetrics(std::shared_ptr<prometheus::Registry> registry)
       upstream_errors_(prometheus::BuildCounter()
                            .Name("sluice_upstream_errors_total")
                            .Help("Upstream failures by kind: connect, timeout, reset, "
-                                 "bad_response.")
+                                 "bad_response; and sluice's own 503s before any backend: "
+                                 "pool_exhausted, no_healthy_upstream.")
                            .Register(*registry_)),
       inflight_(prometheus::BuildGauge()
                     .Name("sluice_inflight")
@@ -118,9 +123,9 @@ ClusterStats& GatewayMetrics::Cluster(const std::string& cluster) {
     auto stats = std::make_unique<ClusterStats>();
     stats->inflight = &inflight_.Add({{"cluster", cluster}});
     stats->upstream_latency = &upstream_latency_.Add({{"cluster", cluster}}, DurationBuckets());
-    for (auto kind : {UpstreamErrorKind::kConnect, UpstreamErrorKind::kTimeout,
-                      UpstreamErrorKind::kReset, UpstreamErrorKind::kBadResponse}) {
-      stats->errors[static_cast<size_t>(kind)] =
+    for (std::size_t k = 0; k < kUpstreamErrorKinds; ++k) {
+      const auto kind = static_cast<UpstreamErrorKind>(k);
+      stats->errors[k] =
           &upstream_errors_.Add({{"cluster", cluster}, {"kind", std::string(ToString(kind))}});
     }
     slot = std::move(stats);

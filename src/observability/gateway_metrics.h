@@ -11,6 +11,7 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <cstddef>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -24,8 +25,11 @@ namespace sluice::observability {
 // 0.5 ms to 30 s, so both cache-speed backends and slow batch endpoints get resolution.
 const prometheus::Histogram::BucketBoundaries& DurationBuckets();
 
-// Kinds of upstream failure, as label values of sluice_upstream_errors_total.
-enum class UpstreamErrorKind { kConnect, kTimeout, kReset, kBadResponse };
+// Kinds of upstream failure, as label values of sluice_upstream_errors_total. The last two are
+// sluice's own 503s on the way to a backend (no endpoint to try, the endpoint's connection cap
+// reached): no backend failed, but an operator must see them beside those that did.
+enum class UpstreamErrorKind { kConnect, kTimeout, kReset, kBadResponse, kPoolExhausted, kNoEndpoint };
+inline constexpr std::size_t kUpstreamErrorKinds = 6;
 std::string_view ToString(UpstreamErrorKind kind);
 
 // Per (listener, route) request counters and duration histogram.
@@ -57,7 +61,7 @@ class RouteStats {
 struct ClusterStats {
   prometheus::Gauge* inflight = nullptr;
   prometheus::Histogram* upstream_latency = nullptr;
-  std::array<prometheus::Counter*, 4> errors{};  // indexed by UpstreamErrorKind
+  std::array<prometheus::Counter*, kUpstreamErrorKinds> errors{};  // by UpstreamErrorKind
   void RecordError(UpstreamErrorKind kind) { errors[static_cast<int>(kind)]->Increment(); }
 };
 

@@ -235,9 +235,7 @@ asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
 }
 
 asio::awaitable<void> Forwarder::UpstreamFailure(UpstreamError error) {
-  if (upstream::CountsAsUpstreamError(error)) {
-    route_->cluster_stats->RecordError(upstream::MetricKind(error));
-  }
+  if (error != UpstreamError::kNone) route_->cluster_stats->RecordError(upstream::MetricKind(error));
   const auto reply = upstream::ReplyFor(error);
   co_await Reply(reply.status, reply.reason, reply.reason);
 }
@@ -264,7 +262,7 @@ void Forwarder::CompleteSample(std::optional<control::InflightEntry>& sample,
                                UpstreamError error) {
   // Resets, timeouts and refused connections are the backend's drops; running out of pooled
   // connections is sluice's own limit and tells the controller nothing.
-  if (sample && upstream::CountsAsUpstreamError(error)) sample->Complete(Clock::now(), true);
+  if (sample && upstream::IsBackendFailure(error)) sample->Complete(Clock::now(), true);
 }
 
 // A shadow controller gates nothing, so "the limit held this request back" is judged against

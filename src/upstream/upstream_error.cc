@@ -27,7 +27,7 @@ ErrorReply ReplyFor(UpstreamError error) {
   return {Status::bad_gateway, "upstream_error"};
 }
 
-bool CountsAsUpstreamError(UpstreamError error) {
+bool IsBackendFailure(UpstreamError error) {
   return error != UpstreamError::kNone && error != UpstreamError::kNoEndpoint &&
          error != UpstreamError::kPoolExhausted;
 }
@@ -41,6 +41,10 @@ UpstreamErrorKind MetricKind(UpstreamError error) {
       return UpstreamErrorKind::kTimeout;
     case UpstreamError::kBadResponse:
       return UpstreamErrorKind::kBadResponse;
+    case UpstreamError::kPoolExhausted:
+      return UpstreamErrorKind::kPoolExhausted;
+    case UpstreamError::kNoEndpoint:
+      return UpstreamErrorKind::kNoEndpoint;
     default:
       return UpstreamErrorKind::kReset;
   }

@@ -25,8 +25,10 @@ struct ErrorReply {
 };
 
 [[nodiscard]] ErrorReply ReplyFor(UpstreamError error);
-// nullopt-like: kNone/kNoEndpoint/kPoolExhausted are not upstream errors for the metric.
-[[nodiscard]] bool CountsAsUpstreamError(UpstreamError error);
+// A backend failed (reset, timeout, refused, bad answer): a drop for the controller. No endpoint
+// and an exhausted pool are sluice's own limits and tell the controller nothing.
+[[nodiscard]] bool IsBackendFailure(UpstreamError error);
+// Its kind in sluice_upstream_errors_total (every error but kNone is counted there).
 [[nodiscard]] observability::UpstreamErrorKind MetricKind(UpstreamError error);
 
 }  // namespace sluice::upstream

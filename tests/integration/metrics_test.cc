@@ -89,6 +89,27 @@ TEST_P(MetricsTest, CountsUpstreamTimeoutsAsUpstreamErrors) {
                             {{"route", "default"}, {"code", "504"}}, 2));
 }
 
+TEST_P(MetricsTest, CountsAnExhaustedConnectionPoolBesideTheUpstreamErrors) {
+  config.workers = 1;  // one worker's pool: its cap of one connection is the whole cluster's
+  config.clusters[0].max_connections_per_endpoint = 1;
+  StartGateway();
+  upstream.SetHandler([](const RecordedRequest&) { return Reply::Held("held"); });
+  HttpClient holder(protocol(), port());
+  ASSERT_TRUE(holder.Start("GET", "/held"));
+  ASSERT_TRUE(WaitUntil([&] { return upstream.held_count() == 1; }, 5s));
+  auto res = Get("/second");  // the only pooled connection is busy
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->Header("X-Sluice-Reason"), "upstream_pool_exhausted");
+  EXPECT_TRUE(MetricReaches(gateway(), "sluice_upstream_errors_total",
+                            {{"cluster", "backend"}, {"kind", "pool_exhausted"}}, 1));
+  EXPECT_EQ(MetricValue(gateway().Scrape(), "sluice_upstream_errors_total",
+                        {{"cluster", "backend"}, {"kind", "reset"}}),
+            0);
+  upstream.ReleaseHeld();
+  ASSERT_TRUE(holder.Finish());
+}
+
 TEST_P(MetricsTest, CountsBadResponsesAsUpstreamErrors) {
   upstream.Enqueue(
       Reply::Raw("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx"));
