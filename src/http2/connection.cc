@@ -1,6 +1,7 @@
 #include "http2/connection.h"
 
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include "http2/stream.h"
@@ -10,6 +11,10 @@ namespace sluice::http2 {
 namespace {
 
 constexpr int kOk = 0;
+// The opaque data of the PING that follows a shutdown notice, to know its ACK.
+constexpr uint8_t kShutdownPing[8] = {'s', 'l', 'u', 'i', 'c', 'e', 'g', 'o'};
+// The last stream id of nghttp2_submit_shutdown_notice's GOAWAY: "any stream, for now".
+constexpr int32_t kNoticeLastStream = (1U << 31) - 1;
 
 std::string_view View(const uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -123,6 +128,9 @@ struct Connection::Callbacks {
       case NGHTTP2_PING:
         if ((frame->hd.flags & NGHTTP2_FLAG_ACK) == 0) {
           if (auto v = c.guard_.Record(AbuseKind::kPingFlood, now); !v.ok()) c.Trip(*v.tripped);
+        } else if (c.shutdown_ == Shutdown::kNoticeSent &&
+                   std::memcmp(frame->ping.opaque_data, kShutdownPing, 8) == 0) {
+          c.FinishShutdown();  // a round trip since the notice: nothing more is on its way
         }
         break;
       default:
@@ -160,6 +168,8 @@ struct Connection::Callbacks {
     switch (frame->hd.type) {
       case NGHTTP2_GOAWAY: {
         const auto code = frame->goaway.error_code;
+        // The shutdown notice announces the GOAWAY that counts; it is not one itself.
+        if (code == NGHTTP2_NO_ERROR && frame->goaway.last_stream_id == kNoticeLastStream) break;
         const auto reason = c.goaway_reason_.value_or(
             code == NGHTTP2_NO_ERROR ? GoawayReason::kShutdown : GoawayReason::kProtocolError);
         c.goaway_reason_.reset();
@@ -291,7 +301,12 @@ ReceiveResult Connection::Receive(const uint8_t* data, std::size_t size) {
 
 bool Connection::WantsWrite() const { return nghttp2_session_want_write(session_) != 0; }
 
-bool Connection::WantsRead() const { return !failed_ && nghttp2_session_want_read(session_) != 0; }
+// After the shutdown notice nghttp2 wants nothing more once no stream is open, but the PING ACK
+// (and any request that crossed the notice) is still to be read.
+bool Connection::WantsRead() const {
+  return !failed_ &&
+         (shutdown_ == Shutdown::kNoticeSent || nghttp2_session_want_read(session_) != 0);
+}
 
 std::size_t Connection::TakeOutput(std::string& out, std::size_t max) {
   std::size_t taken = 0;
@@ -311,7 +326,19 @@ std::size_t Connection::TakeOutput(std::string& out, std::size_t max) {
 }
 
 void Connection::BeginShutdown() {
-  if (failed_) return;
+  if (failed_ || shutdown_ != Shutdown::kNone) return;
+  shutdown_ = Shutdown::kNoticeSent;
+  if (nghttp2_submit_shutdown_notice(session_) != 0 ||
+      nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, kShutdownPing) != 0) {
+    FinishShutdown();
+    return;
+  }
+  owner_.OnOutputReady();
+}
+
+void Connection::FinishShutdown() {
+  if (failed_ || shutdown_ == Shutdown::kFinal) return;
+  shutdown_ = Shutdown::kFinal;
   goaway_reason_ = GoawayReason::kShutdown;
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,

@@ -73,8 +73,14 @@ class Connection {
   // Appends up to about `max` bytes of frames to `out`; returns how many.
   std::size_t TakeOutput(std::string& out, std::size_t max);
 
-  // Graceful: GOAWAY(NO_ERROR, last stream id); open streams finish, new ones are refused.
+  // Graceful, in two steps (RFC 9113 §6.8): first a shutdown notice (GOAWAY NO_ERROR naming
+  // stream 2^31-1) and a PING; when its ACK comes back, every stream the client sent before it
+  // has arrived, and the final GOAWAY names the last one. Open streams finish; later ones are
+  // refused. A single GOAWAY at once would refuse requests already on their way.
   void BeginShutdown();
+  // The final GOAWAY now (the owner's fallback when the PING ACK does not come); idempotent.
+  void FinishShutdown();
+  [[nodiscard]] bool awaiting_shutdown_ack() const { return shutdown_ == Shutdown::kNoticeSent; }
   // GOAWAY with `error_code` now; streams are abandoned once it is sent.
   void Terminate(GoawayReason reason, uint32_t error_code);
   // The transport is gone: every stream ends (handlers see the client gone).
@@ -126,6 +132,8 @@ class Connection {
   std::size_t buffered_ = 0;  // response bytes held by all streams
   std::optional<core::TimePoint> header_block_started_;
   std::optional<GoawayReason> goaway_reason_;  // why our next GOAWAY goes out
+  enum class Shutdown { kNone, kNoticeSent, kFinal };
+  Shutdown shutdown_ = Shutdown::kNone;
   std::optional<AbuseKind> tripped_;
   std::string last_error_;
   bool failed_ = false;  // fatal nghttp2 error or guard tripped: stop feeding input

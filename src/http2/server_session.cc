@@ -67,6 +67,7 @@ template <class S>
 void ServerSession<S>::BeginDrain() {
   if (draining_ || closed_) return;
   draining_ = true;
+  drain_started_ = clock_.Now();
   connection_->BeginShutdown();
   RearmTimer();
 }
@@ -203,6 +204,7 @@ typename ServerSession<S>::TimePoint ServerSession<S>::NextDeadline() const {
     next = std::min(next, *started + opt.header_timeout);
   }
   if (write_started_) next = std::min(next, *write_started_ + opt.send_timeout);
+  if (connection_->awaiting_shutdown_ack()) next = std::min(next, drain_started_ + kShutdownAckWait);
   return next;
 }
 
@@ -233,6 +235,9 @@ void ServerSession<S>::CheckDeadlines() {
     connection_->Abort();
     Close();
     return;
+  }
+  if (connection_->awaiting_shutdown_ack() && now >= drain_started_ + kShutdownAckWait) {
+    connection_->FinishShutdown();
   }
   if (connection_->WantsRead()) {
     if (auto started = connection_->header_block_started();

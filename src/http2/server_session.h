@@ -62,6 +62,8 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession<As
   void Start();
   // GOAWAY with the last stream id; open streams finish, then the connection closes.
   void BeginDrain() override;
+  // How long the shutdown notice waits for its PING ACK (a client that never answers).
+  static constexpr auto kShutdownAckWait = std::chrono::seconds(1);
 
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -103,6 +105,7 @@ class ServerSession final : public std::enable_shared_from_this<ServerSession<As
   std::optional<TimePoint> write_started_;
   std::size_t handlers_running_ = 0;
   bool draining_ = false;
+  TimePoint drain_started_;  // the final GOAWAY goes out by kShutdownAckWait after it at the latest
   bool closed_ = false;
 };
 

@@ -40,6 +40,7 @@ TEST_P(DrainTest, InFlightRequestFinishesAndNewConnectionsAreRefused) {
     // The GOAWAY comes at once, while the stream is still in flight, and names it as the last
     // stream the server took, so the client knows it will be answered.
     ASSERT_TRUE(slow.h2()->WaitForGoaway(5s));
+    EXPECT_EQ(slow.h2()->shutdown_notices(), 1u) << "announced first (RFC 9113 §6.8)";
     EXPECT_EQ(slow.h2()->goaway()->last_stream_id, 1u);
     EXPECT_EQ(slow.h2()->goaway()->error_code, h2error::kNoError);
   }
@@ -65,9 +66,11 @@ TEST_P(DrainTest, IdleKeepAliveConnectionsCloseAtOnce) {
   gw.gateway().RequestDrain();
   EXPECT_TRUE(idle.WaitForClose(3s));
   if (h2()) {
-    ASSERT_TRUE(idle.h2()->goaway());
-    EXPECT_EQ(idle.h2()->goaway()->last_stream_id, 1u);
-    EXPECT_EQ(idle.h2()->goaway()->error_code, h2error::kNoError);
+    // The shutdown notice, then (after the PING ACK) the final GOAWAY and the close. nghttp2,
+    // like most clients, is done with a connection once a GOAWAY comes with no stream open, so
+    // it does not surface the final one; the close is what shows it went out.
+    EXPECT_EQ(idle.h2()->shutdown_notices(), 1u);
+    EXPECT_EQ(idle.h2()->frames_received(H2FrameType::kPing), 1u);
     EXPECT_TRUE(idle.h2()->WaitForClose(3s));
   } else {
     EXPECT_EQ(idle.http1()->buffered(), "");

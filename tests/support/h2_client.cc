@@ -23,6 +23,8 @@ nghttp2_nv Nv(const std::string& name, const std::string& value) {
 constexpr std::size_t kMaxOutBuffer = 1 << 20;
 constexpr std::size_t kMaxReadPerPump = 1 << 20;
 constexpr std::chrono::milliseconds kMaxPollSlice{1};
+// The last stream id of a graceful shutdown's first GOAWAY.
+constexpr int32_t kShutdownNoticeLastStream = (1U << 31) - 1;
 
 }  // namespace
 
@@ -97,6 +99,13 @@ struct H2Client::Callbacks {
     ++self.frame_counts_[frame->hd.type];
     switch (frame->hd.type) {
       case NGHTTP2_GOAWAY:
+        // A graceful shutdown's first GOAWAY (NO_ERROR, last stream 2^31-1) only announces the
+        // one that counts (RFC 9113 §6.8).
+        if (frame->goaway.error_code == NGHTTP2_NO_ERROR &&
+            frame->goaway.last_stream_id == kShutdownNoticeLastStream) {
+          ++self.shutdown_notices_;
+          break;
+        }
         self.goaway_ = GoawayInfo{
             static_cast<uint32_t>(frame->goaway.last_stream_id), frame->goaway.error_code,
             std::string(reinterpret_cast<const char*>(frame->goaway.opaque_data),
@@ -414,6 +423,9 @@ uint32_t H2Client::remote_setting(uint16_t id) const {
 
 bool H2Client::connection_open() const {
   if (!transport_ || server_closed_ || session_failed_ || session_ == nullptr) return false;
+  // After a shutdown notice with no stream open nghttp2 wants nothing more, yet the server's
+  // final GOAWAY (or its close) is still to come.
+  if (shutdown_notices_ > 0 && !goaway_) return true;
   return nghttp2_session_want_read(session_) != 0 || nghttp2_session_want_write(session_) != 0;
 }
 

@@ -111,7 +111,9 @@ class H2Client {
   [[nodiscard]] bool connection_open() const;
   // The server closed the socket (FIN or RST seen).
   [[nodiscard]] bool server_closed() const { return server_closed_; }
+  // The GOAWAY that ends the connection; a graceful shutdown's notice before it is only counted.
   [[nodiscard]] const std::optional<GoawayInfo>& goaway() const { return goaway_; }
+  [[nodiscard]] std::size_t shutdown_notices() const { return shutdown_notices_; }
   bool WaitForGoaway(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Pumps until the server closes the socket; true if it did within `timeout`.
   bool WaitForClose(std::chrono::milliseconds timeout = std::chrono::seconds(5));
@@ -139,6 +141,7 @@ class H2Client {
   std::string out_;  // bytes nghttp2 produced that the socket has not taken yet
   std::map<int32_t, std::unique_ptr<Stream>> streams_;
   std::optional<GoawayInfo> goaway_;
+  std::size_t shutdown_notices_ = 0;
   std::map<uint8_t, std::size_t> frame_counts_;
   std::string error_;
   bool auto_window_update_ = true;

@@ -68,6 +68,9 @@ struct ClientStream {
   uint32_t close_code = 0;
 };
 
+// The last stream id of a graceful shutdown's first GOAWAY (RFC 9113 §6.8).
+inline constexpr int32_t kShutdownNoticeLastStream = (1U << 31) - 1;
+
 // An nghttp2 client session driven through mem_send/mem_recv.
 class Client {
  public:
@@ -99,9 +102,13 @@ class Client {
         });
     nghttp2_session_callbacks_set_on_frame_recv_callback(
         cbs, [](nghttp2_session*, const nghttp2_frame* f, void* self) {
-          if (f->hd.type == NGHTTP2_GOAWAY) {
-            static_cast<Client*>(self)->goaway_code = f->goaway.error_code;
-            static_cast<Client*>(self)->goaway_last_stream = f->goaway.last_stream_id;
+          auto* client = static_cast<Client*>(self);
+          if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.error_code == NGHTTP2_NO_ERROR &&
+              f->goaway.last_stream_id == kShutdownNoticeLastStream) {
+            ++client->shutdown_notices;  // the announcement of the GOAWAY that counts
+          } else if (f->hd.type == NGHTTP2_GOAWAY) {
+            client->goaway_code = f->goaway.error_code;
+            client->goaway_last_stream = f->goaway.last_stream_id;
           }
           return 0;
         });
@@ -166,8 +173,10 @@ class Client {
   std::size_t body_sent(std::size_t i) const { return bodies_.at(i)->sent; }
 
   std::map<int32_t, ClientStream> streams;
+  // The GOAWAY that ends the connection (not a shutdown notice; those are counted apart).
   std::optional<uint32_t> goaway_code;
   int32_t goaway_last_stream = -1;
+  int shutdown_notices = 0;
 
  private:
   struct Body {

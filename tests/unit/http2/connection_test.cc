@@ -20,6 +20,7 @@ using testing::GoawayCode;
 using testing::Harness;
 using testing::kGetBlock;
 using testing::kPreface;
+using testing::ParseFrames;
 namespace asio = boost::asio;
 
 // Reads the whole request body, answers 200 with it (and hop-by-hop fields h2 must drop).
@@ -383,6 +384,7 @@ TEST(Http2Connection, GracefulShutdownLetsTheOpenStreamFinish) {
   h.Pump(client, [&] { return h.handler.started == 1; });
   h.conn->BeginShutdown();
   ASSERT_TRUE(h.Pump(client, [&] { return client.goaway_code.has_value(); }));
+  EXPECT_EQ(client.shutdown_notices, 1) << "the final GOAWAY was announced first";
   EXPECT_EQ(*client.goaway_code, NGHTTP2_NO_ERROR);
   EXPECT_EQ(client.goaway_last_stream, id);
   EXPECT_TRUE(h.conn->WantsRead());  // the stream is still open
@@ -391,6 +393,51 @@ TEST(Http2Connection, GracefulShutdownLetsTheOpenStreamFinish) {
   EXPECT_EQ(client.streams[id].status, 200);
   EXPECT_FALSE(h.conn->WantsRead());  // done: the owner may close
   EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kShutdown), 1);
+}
+
+// A request already on its way when the shutdown began (sent before the client saw the notice)
+// is served, not refused: the final GOAWAY waits for the PING ACK, which the client can only
+// send after the request.
+TEST(Http2Connection, GracefulShutdownServesARequestThatCrossedTheNotice) {
+  Harness h;
+  h.handler.behaviour = Echo;
+  h.Start();
+  Client client;
+  const auto first = client.Request(Client::Get());
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[first].closed; }));
+  h.conn->BeginShutdown();
+  const auto notice = h.Drain();  // still on its way to the client
+  EXPECT_EQ(GoawayCode(notice), NGHTTP2_NO_ERROR);
+  const auto crossing = client.Request(Client::Get("/crossing"));
+  ASSERT_TRUE(h.Send(client.Take()).ok);
+  client.Feed(notice);
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[crossing].closed; }));
+  EXPECT_EQ(client.streams[crossing].status, 200);
+  ASSERT_TRUE(h.Pump(client, [&] { return client.goaway_code.has_value(); }));
+  EXPECT_EQ(client.goaway_last_stream, crossing);
+  EXPECT_FALSE(h.conn->WantsRead());
+  EXPECT_EQ(h.metrics.goaway_count(GoawayReason::kShutdown), 1);
+}
+
+// A client that never answers the PING still gets the final GOAWAY from the owner's fallback.
+TEST(Http2Connection, FinishShutdownSendsTheFinalGoawayWithoutThePingAck) {
+  Harness h;
+  h.handler.behaviour = Echo;
+  h.Start();
+  Client client;
+  const auto id = client.Request(Client::Get());
+  ASSERT_TRUE(h.Pump(client, [&] { return client.streams[id].closed; }));
+  h.conn->BeginShutdown();
+  EXPECT_TRUE(h.conn->awaiting_shutdown_ack());
+  (void)h.Drain();  // the notice and PING are lost on the way: no ACK
+  EXPECT_TRUE(h.conn->WantsRead());
+  h.conn->FinishShutdown();
+  EXPECT_FALSE(h.conn->awaiting_shutdown_ack());
+  const auto frames = ParseFrames(h.Drain());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].type, NGHTTP2_GOAWAY);
+  EXPECT_EQ(frames[0].payload.substr(0, 4), std::string("\0\0\0\1", 4)) << "last stream 1";
+  EXPECT_FALSE(h.conn->WantsRead());
 }
 
 // Regression: the stream was reset with CANCEL as the body deadline passed, so the handler's
