@@ -116,6 +116,9 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   // Half the way per window: one window's estimate is noisy, several agree.
   const double next = state.limit + C::kKneeGain * (target - state.limit);
   s.limit = Clamp(std::clamp(next, state.limit * C::kMaxDecrease, max_up), p);
+  if (s.limit < state.limit && s.descent.limit <= 0) {
+    s.descent = {state.limit, completions, mean, {}};  // since: set by remember()
+  }
   return ControllerAction::kToKnee;
 }
 
@@ -268,6 +271,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     s.last_was_decrease =
         d.action == ControllerAction::kDecrease || d.action == ControllerAction::kSetToKnee;
     if (s.last_was_decrease) s.last_decrease_at = now;
+    if (s.descent.limit > 0 && s.descent.since == core::TimePoint{}) s.descent.since = now;
   };
 
   const auto signal = LatencySignal(w, setpoint);
@@ -287,6 +291,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   const double e = s.smoothed_s / setpoint;
 
   GatherSlowdownEvidence(state, w, now, s);
+  CheckDescent(state, w, now, s);
   TrackBaseline(state, w, now, s);
   if (!state.slo_infeasible && SlowerBackendIsInfeasible(w, *signal, setpoint, s, d)) {
     d.action = ControllerAction::kHoldInfeasible;
@@ -338,6 +343,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     }
     s.starting = false;
     s.probe_phase = 0;  // latency first: a probe in progress is abandoned
+    s.descent = {};     // and the knee rule's descent with it
     SetMode(s, d, ControllerMode::kOverload, now);
     remember();
     return out;

@@ -37,7 +37,10 @@
 // X and the queue was a burst) the knee estimate X × service time is smoothed and the limit
 // moves half the way (damping) to it plus a little headroom (× 1.05 + 1, so the backend never
 // idles waiting for a dispatch), at most × 0.5 down and + 10 % + 1 up. No probing is needed: the
-// knee shows in every window that queues.
+// knee shows in every window that queues. A service time learnt too low would make the knee rule
+// spiral the limit down (less in flight, less throughput, a lower knee again): once a descent has
+// taken a quarter off the limit, if the latency stayed and the throughput fell with it, there was
+// no queue, and the latency is the service time (CheckDescent, service_baseline.h).
 //
 // Service-time probe. Where the service time barely varies (mean < 1.5 × p10) the p10 cannot
 // see a queue that comes and goes, the service time learnt from "clean" windows creeps up, and
@@ -120,6 +123,17 @@ struct SlowdownEvidence {
   double seconds = 0;
 };
 
+// A descent of the limit by the knee rule, from the window that started it: if the backend had
+// a queue, less in flight lowers the latency and keeps the throughput; if it had none (the
+// service time was learnt too low, so the knee looked lower than it is), the latency stays and
+// the throughput falls with the limit (see CheckDescent in service_baseline.h).
+struct KneeDescent {
+  double limit = 0;  // the limit the first window ran at; 0: no descent under way
+  double throughput = 0;
+  double mean_s = 0;
+  core::TimePoint since{};
+};
+
 struct ControllerState {
   double limit = 0;
   ControllerMode mode = ControllerMode::kNormal;
@@ -139,6 +153,7 @@ struct ControllerState {
   double base_p99_s = 0;        // the p99 of those windows: the service time's tail
   double base_throughput = 0;   // of the last window without backend queueing
   SlowdownEvidence slowdown;
+  KneeDescent descent;
   double knee = 0;              // the last estimate of the backend's knee (smoothed); 0: none
   // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
   // window that measures. probe_return_limit is the limit before it.
@@ -198,6 +213,7 @@ class Controller {
   static constexpr double kProbeDepth = 0.10;  // the probe runs the limit this much lower
   static constexpr double kNarrowService = 1.5;  // mean ÷ p10 below this: probe (see Probe)
   static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
+  static constexpr double kDescentDepth = 0.75;  // in flight ÷ at a descent's start: judge it
   static constexpr double kBaseMeanFall = 0.3;  // EWMA gains of the baseline mean
   static constexpr double kBaseMeanRise = 0.15;  // a baseline lost this much: backend slower
   static constexpr double kKneeHeadroom = 0.05;

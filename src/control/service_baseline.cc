@@ -110,6 +110,7 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
       const double in_service =
           state.knee > 0 ? state.knee : state.base_throughput * state.base_mean_s;
       s.slowdown = {state.base_p99_s, state.base_mean_s, in_service, now};
+      s.descent = {};
       // A slower backend serves as many at once as before, only each for longer: growth up to
       // that is quick, and beyond it one request a window, as past any known knee.
       s.knee = in_service;
@@ -152,6 +153,35 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   }
   s.base_throughput =
       state.base_throughput > 0 ? 0.5 * (state.base_throughput + throughput) : throughput;
+}
+
+// See the declaration. The two outcomes are told apart at half way on both counts (latency
+// and throughput), each a mean over a window of at least kMinSamplesP90, so one noisy window
+// does not decide.
+void CheckDescent(const ControllerState& state, const WindowStats& w, core::TimePoint now,
+                  ControllerState& s) {
+  const KneeDescent& d = state.descent;
+  if (d.limit <= 0) return;
+  if (now - d.since > C::kBaseHorizon || state.limit > d.limit) {
+    s.descent = {};  // undone, or too old to compare with
+    return;
+  }
+  const double seconds = core::ToSeconds(w.duration);
+  const double mean = core::ToSeconds(w.mean);
+  if (w.samples < C::kMinSamplesP90 || seconds <= 0 || mean <= 0 || !w.limit_binding()) return;
+  if (state.limit > C::kDescentDepth * d.limit) return;  // not deep enough to tell yet
+  const double throughput = static_cast<double>(w.samples) / seconds;
+  // Little's law holds in a steady window only: one that a change of speed cut into shows less
+  // in flight than there was (requests started in it have not completed yet).
+  if (throughput * mean < C::kSaturated * state.limit) return;
+  const double half_way = (1 + C::kDescentDepth) / 2;
+  const bool latency_stayed = mean >= half_way * d.mean_s;
+  const bool throughput_fell = throughput <= half_way * d.throughput;
+  if (latency_stayed && throughput_fell) {
+    // No queue was there to drain: both windows' mean latency is the service time.
+    s.base_mean_s = std::max(state.base_mean_s, (d.mean_s + mean) / 2);
+  }
+  s.descent = {};
 }
 
 }  // namespace sluice::control

@@ -62,4 +62,13 @@ void GatherSlowdownEvidence(const ControllerState& state, const WindowStats& w, 
 // stretches its service times, so its p99 without a queue is at least P₀ × (L ÷ X) ÷ S₀.
 [[nodiscard]] std::optional<double> SlowerBackendOwnP99(const SlowdownEvidence& e);
 
+// A service time learnt too low makes the knee (X × service time) look lower than the limit, so
+// the knee rule lowers the limit; the backend, with no queue, completes less at the same latency,
+// the knee looks lower still, and the limit spirals down. The cure is in what the descent shows:
+// once the limit, full, is at most kDescentDepth of what it was at its start, a queue
+// would have taken its latency down with it and kept its throughput; if instead the latency
+// stayed and the throughput fell, there was no queue, and the latency is the service time.
+void CheckDescent(const ControllerState& state, const WindowStats& w, core::TimePoint now,
+                  ControllerState& s);
+
 }  // namespace sluice::control

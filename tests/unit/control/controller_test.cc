@@ -233,6 +233,50 @@ TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
   EXPECT_EQ(r.state.base_mean_s, 0.15);
 }
 
+// The service time learnt too low (40 ms for a backend that takes 50 ms and has no queue): the
+// knee looks lower than the limit, the knee rule lowers it, the backend completes less at the
+// same 50 ms, and the limit would spiral down. The descent itself shows there was no queue.
+TEST(ControllerTest, ADescentThatLowersOnlyTheThroughputCorrectsTheServiceTime) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  r.state.base_mean_s = 0.04;  // as if learnt from slow start's early finishers
+  // Full windows at whatever the limit is: limit ÷ 50 ms completions, mean 50 ms, p10 above its
+  // baseline (a spread of service times), never a queue.
+  const auto at_limit = [&] {
+    WindowStats w = Window(100ms, static_cast<uint64_t>(r.state.limit / 0.05), 1000, 2ms);
+    w.mean = 50ms;
+    return w;
+  };
+  const double start = r.state.limit;
+  int steps = 0;
+  while (r.state.base_mean_s < 0.045 && steps < 20) {
+    r.Step(at_limit());
+    ++steps;
+  }
+  EXPECT_NEAR(r.state.base_mean_s, 0.05, 1e-9) << "after " << steps << " windows";
+  EXPECT_GE(r.state.limit, 0.5 * start) << "caught before it collapsed";
+  for (int i = 0; i < 10; ++i) r.Step(at_limit());
+  EXPECT_GE(r.state.limit, start) << "and it climbs back";
+}
+
+// A queue that drains as the limit comes down is no sign of a wrong service time.
+TEST(ControllerTest, ADescentThatDrainsAQueueKeepsTheServiceTime) {
+  ControlLoop r;
+  r.Step(AtSixHundred(0, 50ms));
+  r.Step(AtSixHundred(0, 50ms));
+  ASSERT_EQ(r.state.base_mean_s, 0.05);
+  r.state.limit = 60;  // 30 served at once, 30 waiting in the backend
+  for (int i = 0; i < 10; ++i) {
+    // 600/s at its maximum; the mean is limit ÷ 600/s: it falls with the limit.
+    WindowStats w = AtSixHundred(1000, std::chrono::duration_cast<Duration>(
+                                           std::chrono::duration<double>(r.state.limit / 600)),
+                                 2ms);
+    r.Step(w);
+    EXPECT_EQ(r.state.base_mean_s, 0.05);
+  }
+}
+
 TEST(ControllerTest, TheP10BaselineIsTheLowestOfTheLastHorizonWithoutDrift) {
   ControlLoop r;
   r.Step(Window(100ms, 4000, 0, 1ms));
