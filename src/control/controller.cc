@@ -46,7 +46,10 @@ bool DecreaseBoughtNothing(const ControllerState& s, const WindowStats& w) {
   if (s.slowdown.base_p99_s > 0) return false;
   if (s.last_limit <= 0 || s.last_p10_s <= 0 || s.last_throughput <= 0) return false;
   const bool limit_fell = s.limit <= 0.8 * s.last_limit;
-  const bool fast_end_stayed = core::ToSeconds(w.p10) >= 0.9 * s.last_p10_s;
+  // Stayed, not rose: a p10 that rose is a backend that just became slower (its queue built at
+  // the old speed is still in this window), not one whose own latency is this high.
+  const double p10_ratio = core::ToSeconds(w.p10) / s.last_p10_s;
+  const bool fast_end_stayed = p10_ratio >= 0.9 && p10_ratio <= 1.1;
   const bool throughput_fell = w.throughput() < 0.95 * s.last_throughput;
   return limit_fell && fast_end_stayed && throughput_fell;
 }

@@ -65,7 +65,7 @@
 // where demand never reached the knee, L is smaller than what the backend serves at once, and
 // the verdict errs towards feasible. The evidence expires after kBaseHorizon.
 // Otherwise (no slowdown under judgement, say a cluster slow from the start): if, in OVERLOAD, a
-// decrease of the limit (≥ 20 %) did not lower the p10 (by ≥ 10 %) but cost throughput, the
+// decrease of the limit (≥ 20 %) left the p10 where it was (within 10 %) but cost throughput, the
 // latency is the backend's own, not queueing; the limit goes back to where it was before that
 // decrease. (Not while a slowdown is judged: the windows after a cut still hold requests served
 // at the old limit and speed, which makes a feasible slowdown look like that.)
