@@ -233,6 +233,11 @@ void FairQueue::InsertLocked(Waiter waiter, TimePoint now) {
   }
   waiter.enqueued = now;
   if (config_.max_wait < waiter.deadline - now) waiter.deadline = now + config_.max_wait;
+  // Arriving in a standing queue: the short cap. Those already waiting keep the wait they were
+  // admitted with (cutting it short would turn away, say, slow start's first waiters at once).
+  if (StandingLocked(now) && standing_max_wait_ < waiter.deadline - now) {
+    waiter.deadline = now + standing_max_wait_;
+  }
   const uint32_t cls = waiter.priority_class;
   const uint32_t tenant = waiter.tenant;
   by_id_.emplace(waiter.id, index);
@@ -272,13 +277,6 @@ void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
   if (!standing) return;
   has_stood_ = true;
   last_standing_ = now;
-  // Under a standing queue every wait is capped at standing_max_wait_; each class list is in
-  // arrival order, so the overdue waiters are at its head.
-  for (List& cls : classes_) {
-    while (cls.head != kNil && slots_[cls.head].waiter.enqueued + standing_max_wait_ <= now) {
-      RemoveLocked(cls.head, QueueOutcome::kTimedOut, done);
-    }
-  }
 }
 
 uint32_t FairQueue::BestClassLocked() const {

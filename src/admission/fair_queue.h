@@ -19,8 +19,9 @@
 //  3. Waiter, within that tenant: oldest first; newest first under a standing queue.
 // Standing queue (Facebook's adaptive LIFO, after CoDel: Nichols & Jacobson 2012): once the
 // queue has been non-empty for `standing_after` (100 ms), service within a tenant turns LIFO and
-// waits are capped at `standing_max_wait` (default max_wait / 4): the oldest waiters are the ones
-// whose clients most likely gave up, and a short cap keeps the standing queue from growing.
+// a waiter that arrives then waits at most `standing_max_wait` (default max_wait / 4): the oldest
+// waiters are the ones whose clients most likely gave up, and a short cap keeps the standing
+// queue from growing. (Those already waiting keep the wait they were admitted with.)
 // It stops standing only once it has stayed empty for `standing_after` too: under overload the
 // short cap keeps the queue shallow, so it empties for an instant whenever a few slots free at
 // once, and ending the regime there would flap back to FIFO with the long wait half the time.

@@ -302,7 +302,9 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     return out;
   }
   if (state.slo_infeasible) {
-    if (e >= 1.0) {  // still slower than the objective
+    // Clear of the band, not merely under the setpoint: a backend whose own p99 sits near the
+    // setpoint shows windows on both sides of it, and each flip back would cut the limit again.
+    if (e >= 1.0 - kDeadBand) {  // not clearly faster than the objective
       d.action = HoldInfeasible(state, w, s, p);
       remember();
       return out;

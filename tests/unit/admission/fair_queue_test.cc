@@ -407,7 +407,7 @@ TEST(FairQueueTest, StandingQueueServesNewestFirstWithinATenant) {
   EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1, 4, 3}));
 }
 
-TEST(FairQueueTest, StandingQueueShortensTheWait) {
+TEST(FairQueueTest, StandingQueueShortensTheWaitOfThoseWhoArriveInIt) {
   FakeClock clock;
   Recorder r;
   FairQueueConfig cfg = Config();
@@ -416,11 +416,17 @@ TEST(FairQueueTest, StandingQueueShortensTheWait) {
   FairQueue q(cfg);
   (void)q.Enqueue(r.Make(1), clock.Now());
   clock.Advance(500ms);
+  ASSERT_TRUE(q.standing(clock.Now()));
   (void)q.Enqueue(r.Make(2), clock.Now());
-  clock.Advance(500ms);
+  clock.Advance(999ms);
+  EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 0u);
+  clock.Advance(1ms);
+  EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 1u);
+  EXPECT_EQ(r.Of(2), QueueOutcome::kTimedOut) << "arrived in the standing queue: 1 s";
+  EXPECT_FALSE(r.Of(1).has_value()) << "admitted before it stood: keeps its 4 s";
+  clock.Advance(2500ms);
   EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 1u);
   EXPECT_EQ(r.Of(1), QueueOutcome::kTimedOut);
-  EXPECT_FALSE(r.Of(2).has_value());
 }
 
 TEST(FairQueueTest, StandingSurvivesAnEmptySpellShorterThanStandingAfter) {

@@ -475,6 +475,23 @@ TEST(ControllerTest, ACutAfterWhichTheP10RoseIsNoInfeasibleObjective) {
   EXPECT_NE(r.last.action, ControllerAction::kSetToKnee);
 }
 
+TEST(ControllerTest, AnInfeasibleObjectiveClearsOnlyBelowTheBand) {
+  ControlLoop r;
+  WindowStats w = Window(400ms, 200, 100, 50ms);
+  r.Step(w);
+  w.samples = 100;
+  r.Step(w);
+  ASSERT_TRUE(r.state.slo_infeasible);
+  // The backend's own p99 hovers about the setpoint (200 ms): windows on both sides of it.
+  for (const auto p99 : {190ms, 210ms, 185ms, 195ms, 190ms}) {
+    WindowStats near = Window(p99, 200, 0, 50ms);
+    r.Step(near);
+    EXPECT_TRUE(r.state.slo_infeasible) << "p99 " << p99.count() << " ms";
+  }
+  for (int i = 0; i < 5; ++i) r.Step(Window(100ms, 400, 0, 50ms));  // clearly fast again
+  EXPECT_FALSE(r.state.slo_infeasible);
+}
+
 TEST(ControllerTest, ModeMachineWindsDownWithDwellTimes) {
   ControlLoop r;
   r.Step(Window(300ms));
