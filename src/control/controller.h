@@ -72,7 +72,8 @@
 // Either way, from then on the limit follows only the knee rule (latency is no longer the lever,
 // throughput is; the service time starts at L ÷ X after a slowdown), except that latency 2×
 // above what the backend showed at detection is queueing again and still brings the limit down
-// (damped). `slo_infeasible` is set; it clears when the signal is back below the setpoint.
+// (damped). `slo_infeasible` is set; it clears when the smoothed signal is back below the band
+// (10 % under the setpoint: a backend whose own p99 hovers about the setpoint must not flip it).
 //
 // Mode machine (for damping and for operators): NORMAL → OVERLOAD on a decrease; OVERLOAD →
 // RECOVERY after kOverloadDwell with e ≤ 1; RECOVERY → NORMAL after kRecoveryDwell without a
