@@ -275,7 +275,6 @@ void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
     RemoveLocked(by_deadline_.begin()->second, QueueOutcome::kTimedOut, done);
   }
   if (!standing) return;
-  has_stood_ = true;
   last_standing_ = now;
 }
 
@@ -343,7 +342,7 @@ bool FairQueue::StandingLocked(TimePoint now) const {
 }
 
 bool FairQueue::StoodRecentlyLocked(TimePoint now) const {
-  return has_stood_ && now - last_standing_ < config_.standing_after;
+  return last_standing_ && now - *last_standing_ < config_.standing_after;
 }
 
 Duration FairQueue::WaitBudgetLocked(TimePoint now) const {

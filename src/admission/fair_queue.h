@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -176,8 +177,7 @@ class FairQueue {
   bool shedding_ = false;
   std::size_t depth_ = 0;
   core::TimePoint non_empty_since_{};  // valid while depth_ > 0
-  bool has_stood_ = false;             // the queue has been standing at least once
-  core::TimePoint last_standing_{};    // the last time it was seen standing (valid if has_stood_)
+  std::optional<core::TimePoint> last_standing_;  // the last time it was seen standing
   double completion_rate_ = 0.0;
 };
 

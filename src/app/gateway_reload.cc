@@ -99,7 +99,8 @@ core::ErrorList Gateway::Prepare(const config::Config& next, std::string_view te
     errors.Add(ErrorAt(next, text, "admin", "the admin listener cannot change on reload; restart"));
   }
   if (next.log.access_log != config_->log.access_log) {
-    errors.Add(ErrorAt(next, text, "log.access_log", "the access log cannot move on reload; restart"));
+    errors.Add(
+        ErrorAt(next, text, "log.access_log", "the access log cannot move on reload; restart"));
   }
   // Upstream clusters: unchanged ones are kept; new or changed ones resolve their endpoints.
   std::vector<asio::any_io_executor> executors;

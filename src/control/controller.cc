@@ -78,8 +78,9 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
 // 10 % + 1 to the last known knee, by 1 past it (the backend may have become faster; a step of
 // 10 % there would only add a queue the next window takes away again). Reads the previous state,
 // writes the next.
-ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w, ControllerState& s,
-                             const ControllerParams& p, bool may_grow) {
+ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
+                             core::TimePoint now, ControllerState& s, const ControllerParams& p,
+                             bool may_grow) {
   const double mean = core::ToSeconds(w.mean);
   const double base = s.base_mean_s;
   if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
@@ -120,7 +121,7 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   const double next = state.limit + C::kKneeGain * (target - state.limit);
   s.limit = Clamp(std::clamp(next, state.limit * C::kMaxDecrease, max_up), p);
   if (s.limit < state.limit && s.descent.limit <= 0) {
-    s.descent = {state.limit, completions, mean, {}};  // since: set by remember()
+    s.descent = {state.limit, completions, mean, now};
   }
   return ControllerAction::kToKnee;
 }
@@ -201,7 +202,8 @@ bool SlowerBackendIsInfeasible(const WindowStats& w, double signal_s, double set
 // follows the knee; only latency clearly above what the backend showed at detection (queueing
 // in the backend, which the limit does control) still brings it down.
 ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats& w,
-                                ControllerState& s, const ControllerParams& p) {
+                                core::TimePoint now, ControllerState& s,
+                                const ControllerParams& p) {
   s.infeasible_base_s = std::min(state.infeasible_base_s, s.smoothed_s);
   if (s.smoothed_s > C::kInfeasibleQueueing * s.infeasible_base_s) {
     const double target = state.limit * s.infeasible_base_s / s.smoothed_s;
@@ -209,7 +211,7 @@ ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats&
     s.limit = Clamp(std::max(next, state.limit * C::kMaxDecrease), p);
     return ControllerAction::kDecrease;
   }
-  if (w.limit_binding()) return TowardsKnee(state, w, s, p, /*may_grow=*/true);
+  if (w.limit_binding()) return TowardsKnee(state, w, now, s, p, /*may_grow=*/true);
   return ControllerAction::kHoldInfeasible;
 }
 
@@ -274,7 +276,6 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     s.last_was_decrease =
         d.action == ControllerAction::kDecrease || d.action == ControllerAction::kSetToKnee;
     if (s.last_was_decrease) s.last_decrease_at = now;
-    if (s.descent.limit > 0 && s.descent.since == core::TimePoint{}) s.descent.since = now;
   };
 
   const auto signal = LatencySignal(w, setpoint);
@@ -305,7 +306,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     // Clear of the band, not merely under the setpoint: a backend whose own p99 sits near the
     // setpoint shows windows on both sides of it, and each flip back would cut the limit again.
     if (e >= 1.0 - kDeadBand) {  // not clearly faster than the objective
-      d.action = HoldInfeasible(state, w, s, p);
+      d.action = HoldInfeasible(state, w, now, s, p);
       remember();
       return out;
     }
@@ -384,11 +385,11 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   if (e >= 1.0 - kDeadBand) {
     // In the band latency is fine, but requests may still be queueing inside the backend for
     // nothing: move down towards the knee then, never up.
-    d.action = TowardsKnee(state, w, s, p, /*may_grow=*/false);
+    d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/false);
     remember();
     return out;
   }
-  d.action = TowardsKnee(state, w, s, p, /*may_grow=*/true);
+  d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/true);
   remember();
   return out;
 }

@@ -204,7 +204,9 @@ typename ServerSession<S>::TimePoint ServerSession<S>::NextDeadline() const {
     next = std::min(next, *started + opt.header_timeout);
   }
   if (write_started_) next = std::min(next, *write_started_ + opt.send_timeout);
-  if (connection_->awaiting_shutdown_ack()) next = std::min(next, drain_started_ + kShutdownAckWait);
+  if (connection_->awaiting_shutdown_ack()) {
+    next = std::min(next, drain_started_ + kShutdownAckWait);
+  }
   return next;
 }
 

@@ -11,8 +11,8 @@
 #include <prometheus/registry.h>
 
 #include <array>
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,8 +28,16 @@ const prometheus::Histogram::BucketBoundaries& DurationBuckets();
 // Kinds of upstream failure, as label values of sluice_upstream_errors_total. The last two are
 // sluice's own 503s on the way to a backend (no endpoint to try, the endpoint's connection cap
 // reached): no backend failed, but an operator must see them beside those that did.
-enum class UpstreamErrorKind { kConnect, kTimeout, kReset, kBadResponse, kPoolExhausted, kNoEndpoint };
-inline constexpr std::size_t kUpstreamErrorKinds = 6;
+enum class UpstreamErrorKind {
+  kConnect,
+  kTimeout,
+  kReset,
+  kBadResponse,
+  kPoolExhausted,
+  kNoEndpoint,  // the last: kUpstreamErrorKinds counts up to it
+};
+inline constexpr std::size_t kUpstreamErrorKinds =
+    static_cast<std::size_t>(UpstreamErrorKind::kNoEndpoint) + 1;
 std::string_view ToString(UpstreamErrorKind kind);
 
 // Per (listener, route) request counters and duration histogram.

@@ -235,7 +235,9 @@ asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
 }
 
 asio::awaitable<void> Forwarder::UpstreamFailure(UpstreamError error) {
-  if (error != UpstreamError::kNone) route_->cluster_stats->RecordError(upstream::MetricKind(error));
+  if (error != UpstreamError::kNone) {
+    route_->cluster_stats->RecordError(upstream::MetricKind(error));
+  }
   const auto reply = upstream::ReplyFor(error);
   co_await Reply(reply.status, reply.reason, reply.reason);
 }
