@@ -20,7 +20,7 @@ FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates libstdc++6 libssl3 libnghttp2-14 libyaml-cpp0.7 libprometheus-cpp-core1.0 \
-      libspdlog1.10 libfmt9 \
+      libspdlog1.10 libfmt9 libmimalloc2.0 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin sluice
 COPY --from=build /out/ /

@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(build-essential cmake ccache pkg-config python3 curl
   libboost1.81-dev libnghttp2-dev libyaml-cpp-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
-  libgtest-dev libssl-dev prometheus nghttp2-client clang-14 libclang-rt-14-dev)
+  libgtest-dev libssl-dev libmimalloc-dev prometheus nghttp2-client clang-14 libclang-rt-14-dev)
 loadtest=0
 
 for arg in "$@"; do

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/allocator.h"
 #include "app/command_line.h"
 #include "app/gateway.h"
 #include "app/listener_tls.h"
@@ -42,7 +43,8 @@ int Run(const std::string& path) {
   auto log = observability::MakeLogger(
       {cfg->log.level, cfg->log.format == config::LogFormat::kJson});
   const auto fds = net::RaiseFileLimit();
-  log->info("sluice {} starting with {} (open files limit {})", core::kVersion, path, fds.soft);
+  log->info("sluice {} starting with {} (open files limit {}, {})", core::kVersion, path, fds.soft,
+            app::AllocatorName());
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing mid-write is an error code, not a signal
   try {
     app::Gateway gateway(cfg, log, path);
