@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "http/field_scan.h"
 #include "http2/connection.h"
 #include "http2/response_fields.h"
 
@@ -22,8 +23,7 @@ Stream::Stream(Connection& connection, int32_t id, asio::any_io_executor executo
       options_(connection.options()),
       info_(connection.info()),
       clock_(connection.clock()),
-      read_wake_(executor, SteadyTime::max()),
-      write_wake_(executor, SteadyTime::max()) {
+      executor_(std::move(executor)) {
   request_.version(11);  // HTTP/1.1 semantics; the protocol is in connection().protocol
 }
 
@@ -64,8 +64,11 @@ void Stream::OnHeader(std::string_view name, std::string_view value) {
 void Stream::OnHeadersComplete(bool end_stream) {
   headers_done_ = true;
   // RFC 9113 §8.3.1: :authority is the target's authority; an HTTP/1.1 hop needs it as Host.
-  if (!authority_.empty()) request_.set(http::Field::host, authority_);
-  if (!cookies_.empty()) request_.set(http::Field::cookie, cookies_);
+  if (!authority_.empty()) {
+    http::EraseField(request_, {http::Field::host});
+    request_.insert(http::Field::host, authority_);
+  }
+  if (!cookies_.empty()) request_.insert(http::Field::cookie, cookies_);
   received_at_ = clock_.Now();
   if (end_stream) body_done_ = true;
 }
@@ -251,7 +254,7 @@ void Stream::Reset(uint32_t error_code) {
 void Stream::WatchForClientGone(std::function<void()> on_gone) {
   on_gone_ = std::move(on_gone);
   if (closed_ && !response_finished_) {
-    asio::post(read_wake_.get_executor(), std::exchange(on_gone_, nullptr));
+    asio::post(executor_, std::exchange(on_gone_, nullptr));
   }
 }
 
@@ -268,7 +271,7 @@ void Stream::OnClosed(uint32_t error_code) {
   out_offset_ = 0;
   WakeWaiter();
   if (on_gone_ && !response_finished_) {
-    asio::post(read_wake_.get_executor(), std::exchange(on_gone_, nullptr));
+    asio::post(executor_, std::exchange(on_gone_, nullptr));
   }
 }
 
@@ -279,24 +282,26 @@ void Stream::Detach() {
   out_offset_ = 0;
   WakeWaiter();
   if (on_gone_ && !response_finished_) {
-    asio::post(read_wake_.get_executor(), std::exchange(on_gone_, nullptr));
+    asio::post(executor_, std::exchange(on_gone_, nullptr));
   }
   connection_ = nullptr;
 }
 
 void Stream::WakeWaiter() {
-  if (read_waiting_) read_wake_.cancel();
-  if (write_waiting_) write_wake_.cancel();
+  if (read_waiting_) read_wake_->cancel();
+  if (write_waiting_) write_wake_->cancel();
 }
 
 // Deadlines are on the real steady clock because the asio timer is (as in http1); the injected
 // core::Clock only stamps received_at.
-asio::awaitable<bool> Stream::Wait(asio::steady_timer& timer, bool& waiting, SteadyTime deadline) {
+asio::awaitable<bool> Stream::Wait(std::optional<asio::steady_timer>& timer, bool& waiting,
+                                   SteadyTime deadline) {
   // Keep the stream alive across the suspension even if the connection drops it meanwhile.
   auto self = shared_from_this();
-  timer.expires_at(deadline);
+  if (!timer) timer.emplace(executor_);
+  timer->expires_at(deadline);
   waiting = true;
-  auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
   waiting = false;
   co_return !ec && std::chrono::steady_clock::now() >= deadline;
 }

@@ -8,8 +8,9 @@
 // connection's sum) is at its bound, so a client that stops reading pins at most
 // max_stream_buffer per stream and max_connection_buffer per connection.
 //
-// Waiting: one steady_timer per stream serves as both the condition variable (cancel() wakes
-// the waiter) and the deadline (it expires at the deadline).
+// Waiting: a steady_timer serves as both the condition variable (cancel() wakes the waiter) and
+// the deadline (it expires at the deadline). It is made on the first wait only: most streams
+// never wait, and making and destroying timers took locks in Asio on every stream.
 //
 // Lifetime: shared by the Connection (while nghttp2 knows the stream) and the handler's
 // coroutine. Once closed (reset, finished, or the connection gone) it never touches nghttp2.
@@ -83,8 +84,8 @@ class Stream final : public http::ServerExchange, public std::enable_shared_from
   [[nodiscard]] std::size_t buffered() const { return out_.size() - out_offset_; }
   [[nodiscard]] std::size_t Room() const;
   // Waits on `timer` until woken or `deadline`; true if the deadline passed.
-  boost::asio::awaitable<bool> Wait(boost::asio::steady_timer& timer, bool& waiting,
-                                    std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<bool> Wait(std::optional<boost::asio::steady_timer>& timer,
+                                    bool& waiting, std::chrono::steady_clock::time_point deadline);
   int SubmitResponse(bool with_body);
   void Resume();
 
@@ -94,10 +95,11 @@ class Stream final : public http::ServerExchange, public std::enable_shared_from
   const SessionOptions& options_;
   const http::ConnectionInfo& info_;
   const core::Clock& clock_;
+  boost::asio::any_io_executor executor_;
   // One timer per direction: a handler may read the body while it writes the response, and
   // two waiters on one timer would cancel each other.
-  boost::asio::steady_timer read_wake_;
-  boost::asio::steady_timer write_wake_;
+  std::optional<boost::asio::steady_timer> read_wake_;
+  std::optional<boost::asio::steady_timer> write_wake_;
   bool read_waiting_ = false;
   bool write_waiting_ = false;
 

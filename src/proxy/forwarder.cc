@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/clock.h"
+#include "http/field_scan.h"
 #include "http/local_reply.h"
 #include "proxy/address_text.h"
 #include "proxy/header_rewriter.h"
@@ -124,8 +125,8 @@ asio::awaitable<void> Forwarder::Forward() {
     endpoint_ = static_cast<int>(lease->endpoint);
     // HTTP/1.0 clients may omit Host; an HTTP/1.1 upstream needs one (nginx sends the
     // upstream's address the same way).
-    if (req.count(http::Field::host) == 0) {
-      req.set(http::Field::host, route_->cluster->EndpointName(lease->endpoint));
+    if (http::CountField(req, {http::Field::host}) == 0) {
+      req.insert(http::Field::host, route_->cluster->EndpointName(lease->endpoint));
     }
     upstream::UpstreamExchange ux(*lease, route_->cluster->config());
     const auto dispatched = Clock::now();

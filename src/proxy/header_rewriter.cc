@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/version.h"
+#include "http/field_scan.h"
 
 namespace sluice::proxy {
 
@@ -38,18 +39,30 @@ bool IsHopByHop(const http::Fields::value_type& field, const std::vector<std::st
                      [&](const std::string& l) { return boost::beast::iequals(l, name); });
 }
 
+constexpr http::FieldKey kVia{Field::via};
+constexpr http::FieldKey kForwardedFor{Field::unknown, "X-Forwarded-For"};
+constexpr http::FieldKey kForwardedProto{Field::unknown, "X-Forwarded-Proto"};
+constexpr http::FieldKey kRequestId{Field::unknown, "X-Request-Id"};
+
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 void AppendVia(http::Fields& fields, std::string_view received_protocol) {
   std::string via;
-  auto [begin, end] = fields.equal_range(Field::via);
-  for (auto it = begin; it != end; ++it) {
-    via += it->value();
+  for (const auto& f : fields) {
+    if (!kVia.Matches(f)) continue;
+    via += f.value();
     via += ", ";
   }
   via += received_protocol;
   via += ' ';
   via += kPseudonym;
-  fields.set(Field::via, via);
+  http::EraseField(fields, kVia);
+  http::AppendField(fields, kVia, via);
+}
+
+// Replaces every field matching `key` with one field of `value`.
+void SetField(http::Fields& fields, http::FieldKey key, std::string_view value) {
+  http::EraseField(fields, key);
+  http::AppendField(fields, key, value);
 }
 
 }  // namespace
@@ -57,9 +70,9 @@ void AppendVia(http::Fields& fields, std::string_view received_protocol) {
 void StripHopByHop(http::Fields& fields) {
   // Names listed in Connection are hop-by-hop for this message only.
   std::vector<std::string> listed;
-  auto [begin, end] = fields.equal_range(Field::connection);
-  for (auto it = begin; it != end; ++it) {
-    std::string_view v = it->value();
+  for (const auto& field : fields) {
+    if (field.name() != Field::connection) continue;
+    std::string_view v = field.value();
     while (!v.empty()) {
       const auto comma = v.find(',');
       auto token = v.substr(0, comma);
@@ -87,30 +100,30 @@ bool IsAcceptableRequestId(std::string_view id) {
 
 void RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ctx) {
   StripHopByHop(req);
-  req.erase(Field::expect);  // sluice answers 100-continue itself
+  http::EraseField(req, {Field::expect});  // sluice answers 100-continue itself
   AppendVia(req, ReceivedProtocol(ctx.protocol, req.version()));
   // X-Forwarded-For: an untrusted peer's claim about earlier hops is dropped, not extended.
   std::string xff;
   if (ctx.peer_trusted) {
-    auto [begin, end] = req.equal_range("X-Forwarded-For");
-    for (auto it = begin; it != end; ++it) {
+    for (const auto& f : req) {
+      if (!kForwardedFor.Matches(f)) continue;
       if (!xff.empty()) xff += ", ";
-      xff += it->value();
+      xff += f.value();
     }
   }
   if (!xff.empty()) xff += ", ";
   xff += ctx.client_address;
-  req.set("X-Forwarded-For", xff);
-  if (!ctx.peer_trusted || req.count("X-Forwarded-Proto") == 0) {
-    req.set("X-Forwarded-Proto", ctx.tls ? "https" : "http");
+  SetField(req, kForwardedFor, xff);
+  if (!ctx.peer_trusted || http::CountField(req, kForwardedProto) == 0) {
+    SetField(req, kForwardedProto, ctx.tls ? "https" : "http");
   }
-  req.set("X-Request-Id", ctx.request_id);
+  SetField(req, kRequestId, ctx.request_id);
 }
 
 void RewriteResponseHeaders(http::ResponseHeader& res, std::string_view request_id) {
   StripHopByHop(res);
   AppendVia(res, ReceivedProtocol(http::Protocol::kHttp1, res.version()));
-  res.set("X-Request-Id", request_id);
+  SetField(res, kRequestId, request_id);
 }
 
 }  // namespace sluice::proxy

@@ -110,11 +110,20 @@ UpstreamError UpstreamExchange::Classify(const boost::system::error_code& ec) co
 }
 
 bool UpstreamExchange::FramingIsAmbiguous() const {
-  const auto& res = parser_->get();
-  const auto cl = res.count(http::Field::content_length);
-  const auto te = res.count(http::Field::transfer_encoding);
+  // One pass over the few fields rather than two tree searches (http/field_scan.h says why).
+  std::size_t cl = 0;
+  std::size_t te = 0;
+  std::string_view te_value;
+  for (const auto& f : parser_->get()) {
+    if (f.name() == http::Field::content_length) {
+      ++cl;
+    } else if (f.name() == http::Field::transfer_encoding) {
+      ++te;
+      te_value = f.value();
+    }
+  }
   if (cl > 1 || (cl > 0 && te > 0) || te > 1) return true;
-  return te == 1 && !beast::iequals(res[http::Field::transfer_encoding], "chunked");
+  return te == 1 && !beast::iequals(te_value, "chunked");
 }
 
 asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {

@@ -1,0 +1,57 @@
+#pragma once
+// Linear scans of a head's fields. Beast's lookups by name (count, find, equal_range, and the
+// erase inside set) walk its red-black tree with a case-insensitive string comparison per node;
+// a proxied head has a handful of fields, and comparing each field's enum is cheaper. These
+// lookups were a visible share of the CPU per proxied request (loadtest/RESULTS.md, issue 5).
+//
+// Thread-safety: as the Fields passed in.
+#include <boost/beast/core/string.hpp>
+#include <cstddef>
+#include <string_view>
+
+#include "http/types.h"
+
+namespace sluice::http {
+
+// A field, known to Beast (`field` is not unknown) or named by `name` (case-insensitive).
+struct FieldKey {
+  Field field = Field::unknown;
+  std::string_view name;  // used only when field is unknown
+
+  [[nodiscard]] bool Matches(const Fields::value_type& f) const {
+    if (field != Field::unknown) return f.name() == field;
+    return f.name() == Field::unknown && boost::beast::iequals(f.name_string(), name);
+  }
+};
+
+[[nodiscard]] inline std::size_t CountField(const Fields& fields, FieldKey key) {
+  std::size_t n = 0;
+  for (const auto& f : fields) n += key.Matches(f) ? 1 : 0;
+  return n;
+}
+
+// Removes every field matching `key`; returns how many there were.
+inline std::size_t EraseField(Fields& fields, FieldKey key) {
+  std::size_t n = 0;
+  for (auto it = fields.begin(); it != fields.end();) {
+    if (key.Matches(*it)) {
+      it = fields.erase(it);
+      ++n;
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+// Appends a field. Beast's insert by name alone would look the name up among the known ones
+// again; FieldKey already knows.
+inline void AppendField(Fields& fields, FieldKey key, std::string_view value) {
+  if (key.field != Field::unknown) {
+    fields.insert(key.field, value);
+  } else {
+    fields.insert(Field::unknown, key.name, value);
+  }
+}
+
+}  // namespace sluice::http
