@@ -21,7 +21,10 @@
 # Environment (defaults):
 #   ROUNDS=2 STREAMS="1 10 100" CONNECTIONS=16 H2LOAD_THREADS=2 DURATION=10s WARMUP=2s
 #   URL_PATH=/ PROTO=h2c PERCENTILES=1 TARGETS="sluice haproxy nginx" WORKERS=2 BUILD=build
-#   SLUICE_BIN=$BUILD/src/app/sluice NICE=0
+#   SLUICE_BIN=$BUILD/src/app/sluice NICE=0 HEADERS=alike
+# HEADERS=alike has HAProxy and nginx add the headers sluice adds to every proxied message
+# (X-Forwarded-For and -Proto and Via on the request, X-Request-Id and Via both ways), so each
+# proxy does the same work per request; HEADERS=plain leaves them out (less work for those two).
 # PROTO=h2: TLS with ALPN h2 on every target, with the labelled demo certificate of
 # config/examples/tls (never a production key). PERCENTILES=0 skips --log-file (a line per
 # request, sorted once per run). NICE=-10 (root only) runs every process at that niceness.
@@ -47,6 +50,7 @@ PERCENTILES=${PERCENTILES:-1}
 TARGETS=${TARGETS:-sluice haproxy nginx}
 WORKERS=${WORKERS:-2}
 BUILD=${BUILD:-build}
+HEADERS=${HEADERS:-alike}
 
 BACKEND_PORT=19300
 declare -A PORT=([sluice]=18380 [haproxy]=18381 [nginx]=18382)
@@ -76,6 +80,11 @@ for m in $STREAMS; do
   [[ $m =~ ^[1-9][0-9]*$ && $m -le 1000 ]] || die "STREAMS: $m is not 1..1000"
   ((m > max_m)) && max_m=$m
 done
+case $HEADERS in
+  alike) ALIKE_MARK="" ;;
+  plain) ALIKE_MARK="# " ;;
+  *) die "HEADERS must be alike or plain" ;;
+esac
 case $PROTO in
   h2c) SCHEME=http ;;
   h2)
@@ -124,7 +133,8 @@ render() {
     -e "s|@MAX_STREAMS@|$MAX_STREAMS|g" -e "s|@UPSTREAM_IDLE@|$UPSTREAM_IDLE|g" \
     -e "s|@UPSTREAM_MAX@|$UPSTREAM_MAX|g" -e "s|@SLUICE_PROTOCOLS@|$sluice_protocols|g" \
     -e "s|@SLUICE_TLS@|$sluice_tls|g" -e "s|@HAPROXY_BIND@|$haproxy_bind|g" \
-    -e "s|@NGINX_LISTEN@|$nginx_listen|g" -e "s|@NGINX_TLS@|$nginx_tls|g" "$1"
+    -e "s|@NGINX_LISTEN@|$nginx_listen|g" -e "s|@NGINX_TLS@|$nginx_tls|g" \
+    -e "s|^@ALIKE@|$ALIKE_MARK|" "$1"
 }
 
 url() { echo "$SCHEME://127.0.0.1:${PORT[$1]}$URL_PATH"; }
@@ -294,7 +304,7 @@ done
 } >"$CSV"
 
 echo
-echo "h2load -t$H2LOAD_THREADS -c$CONNECTIONS -D $DURATION $URL_PATH over $PROTO, $ROUNDS round(s), $WORKERS workers; CSV: $CSV"
+echo "h2load -t$H2LOAD_THREADS -c$CONNECTIONS -D $DURATION $URL_PATH over $PROTO, $ROUNDS round(s), $WORKERS workers, HEADERS=$HEADERS; CSV: $CSV"
 # Means over rounds per (M, target); ratios are means of the per-round ratios.
 summary() {
   awk -F, 'NR == 1 { next }
@@ -328,7 +338,12 @@ fmt="%-4s %-8s %9s %8s %8s %8s %8s %8s %6s %8s %8s %8s %8s\n"
   echo
   echo "\`h2load -t$H2LOAD_THREADS -c$CONNECTIONS -m M -D $DURATION $SCHEME://127.0.0.1:PORT$URL_PATH\`,"
   echo "$ROUNDS interleaved round(s) after a $WARMUP warm-up; $WORKERS workers per proxy, $WORKERS backend"
-  echo "threads; $(nproc) CPUs, $(uname -sr). Measured: ${active[*]}."
+  echo "threads; $(nproc) CPUs, $(uname -sr). Measured: ${active[*]}. HEADERS=$HEADERS: HAProxy and"
+  if [[ $HEADERS == alike ]]; then
+    echo "nginx add the headers sluice adds (X-Forwarded-For/-Proto, X-Request-Id and Via both ways)."
+  else
+    echo "nginx add none of the headers sluice adds."
+  fi
   echo "Versions: $(h2load --version | head -n 1)$([[ -n $HAPROXY_BIN ]] &&
     "$HAPROXY_BIN" -v | awk 'NR == 1 { print ", HAProxy", $3 }')$([[ -n $NGINX_BIN ]] &&
     "$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\//, nginx /')."
