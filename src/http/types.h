@@ -23,6 +23,13 @@ using ResponseHeader = boost::beast::http::response_header<Fields>;
 
 enum class Protocol { kHttp1, kHttp2 };
 
+// A field written after a head's own fields rather than inserted among them (the proxy's
+// additions: an insertion into Beast's field tree per added field cost more than writing it).
+struct FieldLine {
+  std::string_view name;
+  std::string_view value;
+};
+
 // The protocol version as RFC 9110 §2.5 names it ("HTTP/1.1", "HTTP/2"), for the access log;
 // whether TLS carried it is a separate fact (ConnectionInfo::tls), so h2 and h2c both read
 // "HTTP/2".

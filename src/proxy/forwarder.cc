@@ -95,7 +95,9 @@ asio::awaitable<void> Forwarder::Forward() {
   auto& req = exchange_.request();
   const auto& conn = exchange_.connection();
   const auto client = AddressText(conn.peer_address);
-  RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_, conn.protocol});
+  auto forwarded =
+      RewriteRequestHeaders(req, {client, conn.peer_trusted, conn.tls, request_id_, conn.protocol});
+  const auto added_fields = forwarded.lines();
   const auto length = exchange_.request_body_length();
   const bool has_body = !length.empty();
   const bool head_request = req.method() == http::Verb::head;
@@ -130,7 +132,7 @@ asio::awaitable<void> Forwarder::Forward() {
     }
     upstream::UpstreamExchange ux(*lease, route_->cluster->config());
     const auto dispatched = Clock::now();
-    auto error = co_await ux.SendHead(req, length);
+    auto error = co_await ux.SendHead(req, length, added_fields);
     if (error == UpstreamError::kNone && has_body) {
       if (co_await RelayRequestBody(ux, error) == BodyOutcome::kAnswered) co_return;
     }

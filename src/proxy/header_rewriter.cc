@@ -98,26 +98,50 @@ bool IsAcceptableRequestId(std::string_view id) {
   return true;
 }
 
-void RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ctx) {
+std::span<const http::FieldLine> ForwardedFields::lines() {
+  std::size_t n = 0;
+  lines_[n++] = {"Via", via};
+  lines_[n++] = {"X-Forwarded-For", forwarded_for};
+  if (!forwarded_proto.empty()) lines_[n++] = {"X-Forwarded-Proto", forwarded_proto};
+  lines_[n++] = {"X-Request-Id", request_id};
+  return {lines_.data(), n};
+}
+
+ForwardedFields RewriteRequestHeaders(http::RequestHeader& req, const ForwardingContext& ctx) {
   StripHopByHop(req);
-  http::EraseField(req, {Field::expect});  // sluice answers 100-continue itself
-  AppendVia(req, ReceivedProtocol(ctx.protocol, req.version()));
-  // X-Forwarded-For: an untrusted peer's claim about earlier hops is dropped, not extended.
-  std::string xff;
-  if (ctx.peer_trusted) {
-    for (const auto& f : req) {
-      if (!kForwardedFor.Matches(f)) continue;
-      if (!xff.empty()) xff += ", ";
-      xff += f.value();
+  ForwardedFields out;
+  bool kept_proto = false;
+  // One pass: what sluice extends (every earlier Via hop, a trusted peer's X-Forwarded-For) is
+  // collected, what it replaces is dropped. An untrusted peer's claim about earlier hops is
+  // dropped, not extended.
+  for (auto it = req.begin(); it != req.end();) {
+    const auto& f = *it;
+    bool drop = true;
+    if (f.name() == Field::expect) {
+      // sluice answers 100-continue itself
+    } else if (kVia.Matches(f)) {
+      out.via += f.value();
+      out.via += ", ";
+    } else if (kForwardedFor.Matches(f)) {
+      if (ctx.peer_trusted) {
+        out.forwarded_for += f.value();
+        out.forwarded_for += ", ";
+      }
+    } else if (kForwardedProto.Matches(f)) {
+      drop = !ctx.peer_trusted;
+      kept_proto = kept_proto || ctx.peer_trusted;
+    } else if (!kRequestId.Matches(f)) {
+      drop = false;
     }
+    it = drop ? req.erase(it) : std::next(it);
   }
-  if (!xff.empty()) xff += ", ";
-  xff += ctx.client_address;
-  SetField(req, kForwardedFor, xff);
-  if (!ctx.peer_trusted || http::CountField(req, kForwardedProto) == 0) {
-    SetField(req, kForwardedProto, ctx.tls ? "https" : "http");
-  }
-  SetField(req, kRequestId, ctx.request_id);
+  out.via += ReceivedProtocol(ctx.protocol, req.version());
+  out.via += ' ';
+  out.via += kPseudonym;
+  out.forwarded_for += ctx.client_address;
+  if (!kept_proto) out.forwarded_proto = ctx.tls ? "https" : "http";
+  out.request_id = ctx.request_id;
+  return out;
 }
 
 void RewriteResponseHeaders(http::ResponseHeader& res, std::string_view request_id) {

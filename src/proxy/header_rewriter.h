@@ -6,6 +6,8 @@
 // Via's received-protocol (RFC 9110 §7.6.3) is the protocol of the message as sluice received
 // it: on a request, the client's ("2 sluice" for HTTP/2, "1.0"/"1.1" by the request line); on a
 // response, the upstream's (its status line's version; upstreams speak HTTP/1.x).
+#include <array>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,8 +23,27 @@ struct ForwardingContext {
   http::Protocol protocol = http::Protocol::kHttp1;  // what the request came in over
 };
 
-// Rewrites the client's request head in place for the upstream.
-void RewriteRequestHeaders(http::RequestHeader& request, const ForwardingContext& ctx);
+// The fields a forwarded request gets from sluice: Via with this hop appended, X-Forwarded-For
+// with the client appended (to a trusted peer's), X-Forwarded-Proto (unless a trusted peer
+// sent one) and X-Request-Id. Written after the request's own fields (UpstreamExchange::
+// SendHead), not inserted among them: see http::FieldLine.
+struct ForwardedFields {
+  std::string via;
+  std::string forwarded_for;
+  std::string_view forwarded_proto;  // empty: a trusted peer's own is kept in the request
+  std::string_view request_id;
+
+  // At most four; valid while this object is.
+  [[nodiscard]] std::span<const http::FieldLine> lines();
+
+ private:
+  std::array<http::FieldLine, 4> lines_{};
+};
+
+// Rewrites the client's request head in place for the upstream: hop-by-hop fields, Expect and
+// the fields sluice replaces (the returned ones) are removed.
+[[nodiscard]] ForwardedFields RewriteRequestHeaders(http::RequestHeader& request,
+                                                    const ForwardingContext& ctx);
 // Rewrites the backend's response head in place for the client.
 void RewriteResponseHeaders(http::ResponseHeader& response, std::string_view request_id);
 

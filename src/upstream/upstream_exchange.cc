@@ -37,11 +37,13 @@ UpstreamExchange::UpstreamExchange(Connection& conn, const config::ClusterConfig
     : conn_(conn), cfg_(cfg) {}
 
 asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHeader& req,
-                                                          http::BodyLength length) {
+                                                          http::BodyLength length,
+                                                          std::span<const http::FieldLine> added) {
   out_.clear();
   // One allocation for the whole head instead of a doubling per few fields.
   std::size_t head_bytes = req.method_string().size() + req.target().size() + 64;
   for (const auto& f : req) head_bytes += f.name_string().size() + f.value().size() + 4;
+  for (const auto& f : added) head_bytes += f.name.size() + f.value.size() + 4;
   out_.reserve(head_bytes);
   out_ += req.method_string();
   out_ += ' ';
@@ -51,6 +53,12 @@ asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHea
     out_ += f.name_string();
     out_ += ": ";
     out_ += f.value();
+    out_ += "\r\n";
+  }
+  for (const auto& f : added) {
+    out_ += f.name;
+    out_ += ": ";
+    out_ += f.value;
     out_ += "\r\n";
   }
   const bool has_body = !length.content_length || *length.content_length > 0;

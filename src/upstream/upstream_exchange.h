@@ -9,6 +9,7 @@
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "config/schema/config.h"
@@ -27,10 +28,12 @@ class UpstreamExchange {
  public:
   UpstreamExchange(Connection& conn, const config::ClusterConfig& cfg);
 
-  // Serialises the head; it is sent at once when the request has no body, else with the first
-  // body bytes. Fields must already be free of hop-by-hop and framing headers.
+  // Serialises the head, `added` after the request's own fields; it is sent at once when the
+  // request has no body, else with the first body bytes. Fields must already be free of
+  // hop-by-hop and framing headers.
   boost::asio::awaitable<UpstreamError> SendHead(const http::RequestHeader& request,
-                                                 http::BodyLength length);
+                                                 http::BodyLength length,
+                                                 std::span<const http::FieldLine> added = {});
   boost::asio::awaitable<UpstreamError> SendBody(boost::asio::const_buffer data, bool last);
 
   // Waits (up to the cluster's response timeout) for the final response head; 1xx interim

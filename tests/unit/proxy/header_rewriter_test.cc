@@ -27,6 +27,12 @@ std::vector<std::string> Names(const http::Fields& fields) {
   return out;
 }
 
+// The head the upstream receives: the rewritten request with the forwarded fields after it.
+void RewriteForTest(http::RequestHeader& req, const ForwardingContext& ctx) {
+  auto forwarded = RewriteRequestHeaders(req, ctx);
+  for (const auto& line : forwarded.lines()) req.insert(line.name, line.value);
+}
+
 http::RequestHeader Request() {
   http::RequestHeader req;
   req.method(http::Verb::get);
@@ -129,7 +135,7 @@ TEST(StripHopByHopTest, RemovesEveryNameHttp1ConsidersHopByHop) {
 
 TEST(RewriteRequestHeadersTest, AddsViaWhenAbsent) {
   auto req = Request();
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.1 sluice"});
 }
 
@@ -138,21 +144,21 @@ TEST(RewriteRequestHeadersTest, ViaNamesHttp2ForARequestReceivedOverHttp2) {
   req.set(Field::via, "1.1 edge");
   auto ctx = Context();
   ctx.protocol = http::Protocol::kHttp2;
-  RewriteRequestHeaders(req, ctx);
+  RewriteForTest(req, ctx);
   EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.1 edge, 2 sluice"});
 }
 
 TEST(RewriteRequestHeadersTest, ViaNamesHttp10ForAnHttp10Request) {
   auto req = Request();
   req.version(10);
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(Values(req, "Via"), std::vector<std::string>{"1.0 sluice"});
 }
 
 TEST(RewriteRequestHeadersTest, AppendsToExistingVia) {
   auto req = Request();
   req.set(Field::via, "1.0 fred, 1.1 p.example.net");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(Values(req, "Via"),
             std::vector<std::string>{"1.0 fred, 1.1 p.example.net, 1.1 sluice"});
 }
@@ -161,7 +167,7 @@ TEST(RewriteRequestHeadersTest, KeepsEveryHopOfMultipleViaFields) {
   auto req = Request();
   req.insert(Field::via, "1.0 fred");
   req.insert(Field::via, "1.1 nowhere");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   std::string joined;
   for (const auto& v : Values(req, "Via")) joined += (joined.empty() ? "" : ", ") + v;
   EXPECT_EQ(joined, "1.0 fred, 1.1 nowhere, 1.1 sluice");
@@ -171,14 +177,14 @@ TEST(RewriteRequestHeadersTest, ReplacesForwardedForFromUntrustedPeer) {
   auto req = Request();
   req.insert("X-Forwarded-For", "203.0.113.7");
   req.insert("x-forwarded-for", "198.51.100.1, 10.0.0.1");
-  RewriteRequestHeaders(req, Context(/*trusted=*/false));
+  RewriteForTest(req, Context(/*trusted=*/false));
   EXPECT_EQ(Values(req, "X-Forwarded-For"), std::vector<std::string>{"192.0.2.10"});
 }
 
 TEST(RewriteRequestHeadersTest, AddsForwardedForWhenAbsent) {
   for (bool trusted : {false, true}) {
     auto req = Request();
-    RewriteRequestHeaders(req, Context(trusted));
+    RewriteForTest(req, Context(trusted));
     EXPECT_EQ(Values(req, "X-Forwarded-For"), std::vector<std::string>{"192.0.2.10"}) << trusted;
   }
 }
@@ -186,7 +192,7 @@ TEST(RewriteRequestHeadersTest, AddsForwardedForWhenAbsent) {
 TEST(RewriteRequestHeadersTest, ExtendsForwardedForFromTrustedPeer) {
   auto req = Request();
   req.insert("X-Forwarded-For", "203.0.113.7, 10.0.0.1");
-  RewriteRequestHeaders(req, Context(/*trusted=*/true));
+  RewriteForTest(req, Context(/*trusted=*/true));
   EXPECT_EQ(Values(req, "X-Forwarded-For"),
             std::vector<std::string>{"203.0.113.7, 10.0.0.1, 192.0.2.10"});
 }
@@ -195,7 +201,7 @@ TEST(RewriteRequestHeadersTest, JoinsRepeatedForwardedForFromTrustedPeerInOrder)
   auto req = Request();
   req.insert("X-Forwarded-For", "203.0.113.7");
   req.insert("X-Forwarded-For", "10.0.0.1");
-  RewriteRequestHeaders(req, Context(/*trusted=*/true));
+  RewriteForTest(req, Context(/*trusted=*/true));
   EXPECT_EQ(Values(req, "X-Forwarded-For"),
             std::vector<std::string>{"203.0.113.7, 10.0.0.1, 192.0.2.10"});
 }
@@ -204,7 +210,7 @@ TEST(RewriteRequestHeadersTest, ForwardedForSurvivesBeingListedInConnection) {
   // A client must not be able to strip our header through the Connection mechanism.
   auto req = Request();
   req.set(Field::connection, "X-Forwarded-For, X-Forwarded-Proto, X-Request-Id, Via");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(Values(req, "X-Forwarded-For"), std::vector<std::string>{"192.0.2.10"});
   EXPECT_EQ(Values(req, "X-Forwarded-Proto"), std::vector<std::string>{"http"});
   EXPECT_EQ(Values(req, "X-Request-Id").size(), 1u);
@@ -213,11 +219,11 @@ TEST(RewriteRequestHeadersTest, ForwardedForSurvivesBeingListedInConnection) {
 
 TEST(RewriteRequestHeadersTest, SetsForwardedProtoFromTheConnection) {
   auto plain = Request();
-  RewriteRequestHeaders(plain, Context(false, /*tls=*/false));
+  RewriteForTest(plain, Context(false, /*tls=*/false));
   EXPECT_EQ(Values(plain, "X-Forwarded-Proto"), std::vector<std::string>{"http"});
 
   auto tls = Request();
-  RewriteRequestHeaders(tls, Context(false, /*tls=*/true));
+  RewriteForTest(tls, Context(false, /*tls=*/true));
   EXPECT_EQ(Values(tls, "X-Forwarded-Proto"), std::vector<std::string>{"https"});
 }
 
@@ -225,14 +231,14 @@ TEST(RewriteRequestHeadersTest, OverwritesForwardedProtoFromUntrustedPeer) {
   auto req = Request();
   req.insert("X-Forwarded-Proto", "https");
   req.insert("X-Forwarded-Proto", "https");
-  RewriteRequestHeaders(req, Context(/*trusted=*/false, /*tls=*/false));
+  RewriteForTest(req, Context(/*trusted=*/false, /*tls=*/false));
   EXPECT_EQ(Values(req, "X-Forwarded-Proto"), std::vector<std::string>{"http"});
 }
 
 TEST(RewriteRequestHeadersTest, KeepsForwardedProtoFromTrustedPeer) {
   auto req = Request();
   req.insert("X-Forwarded-Proto", "https");
-  RewriteRequestHeaders(req, Context(/*trusted=*/true, /*tls=*/false));
+  RewriteForTest(req, Context(/*trusted=*/true, /*tls=*/false));
   EXPECT_EQ(Values(req, "X-Forwarded-Proto"), std::vector<std::string>{"https"});
 }
 
@@ -242,14 +248,14 @@ TEST(RewriteRequestHeadersTest, SetsRequestIdReplacingTheClients) {
   req.insert("X-Request-Id", "second");
   auto ctx = Context();
   ctx.request_id = "abc";
-  RewriteRequestHeaders(req, ctx);
+  RewriteForTest(req, ctx);
   EXPECT_EQ(Values(req, "X-Request-Id"), std::vector<std::string>{"abc"});
 }
 
 TEST(RewriteRequestHeadersTest, RemovesExpect) {
   auto req = Request();
   req.set(Field::expect, "100-continue");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(req.count(Field::expect), 0u);
 }
 
@@ -263,7 +269,7 @@ TEST(RewriteRequestHeadersTest, RemovesHopByHopAndFramingFields) {
   req.set(Field::upgrade, "h2c");
   req.set(Field::proxy_authorization, "Basic x");
   req.set("X-Secret", "s");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   for (const char* name : {"Connection", "Keep-Alive", "Transfer-Encoding", "TE", "Upgrade",
                            "Proxy-Authorization", "X-Secret", "Content-Length"}) {
     EXPECT_EQ(req.count(name), 0u) << name;
@@ -276,7 +282,7 @@ TEST(RewriteRequestHeadersTest, KeepsEndToEndFieldsMethodAndTarget) {
   req.set(Field::authorization, "Bearer t");
   req.set(Field::cookie, "s=1");
   req.set(Field::accept, "*/*");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(req.target(), "/a?b=c");
   EXPECT_EQ(req.method(), http::Verb::get);
   EXPECT_EQ(req[Field::host], "example.com");
@@ -288,7 +294,7 @@ TEST(RewriteRequestHeadersTest, KeepsEndToEndFieldsMethodAndTarget) {
 TEST(RewriteRequestHeadersTest, KeepsHostEvenWhenListedInConnection) {
   auto req = Request();
   req.set(Field::connection, "Host");
-  RewriteRequestHeaders(req, Context());
+  RewriteForTest(req, Context());
   EXPECT_EQ(req.count(Field::host), 1u);
   EXPECT_EQ(req[Field::host], "example.com");
 }
