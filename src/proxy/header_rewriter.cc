@@ -44,6 +44,12 @@ constexpr http::FieldKey kForwardedFor{Field::unknown, "X-Forwarded-For"};
 constexpr http::FieldKey kForwardedProto{Field::unknown, "X-Forwarded-Proto"};
 constexpr http::FieldKey kRequestId{Field::unknown, "X-Request-Id"};
 
+// Replaces every field matching `key` with one field of `value`.
+void SetField(http::Fields& fields, http::FieldKey key, std::string_view value) {
+  http::EraseField(fields, key);
+  http::AppendField(fields, key, value);
+}
+
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 void AppendVia(http::Fields& fields, std::string_view received_protocol) {
   std::string via;
@@ -55,14 +61,7 @@ void AppendVia(http::Fields& fields, std::string_view received_protocol) {
   via += received_protocol;
   via += ' ';
   via += kPseudonym;
-  http::EraseField(fields, kVia);
-  http::AppendField(fields, kVia, via);
-}
-
-// Replaces every field matching `key` with one field of `value`.
-void SetField(http::Fields& fields, http::FieldKey key, std::string_view value) {
-  http::EraseField(fields, key);
-  http::AppendField(fields, key, value);
+  SetField(fields, kVia, via);
 }
 
 }  // namespace
