@@ -143,10 +143,17 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   if (w.duration < w.p99 && state.base_mean_s > 0) return;
   const bool probed = state.knee > 0 && state.base_mean_s > 0 &&
                       state.base_mean_s < C::kNarrowService * state.base_p10_s;
+  const auto samples = static_cast<double>(w.samples);
   if (s.base_mean_s <= 0) {
     s.base_mean_s = mean;
+    // A restart (the backend changed speed) follows its first window quickly, as before.
+    s.base_mean_samples = state.base_mean_samples > 0 ? C::kBaseMeanWarmSamples : samples;
   } else if (probed && mean >= s.base_mean_s) {
     return;  // there only the probe may raise it: "clean" windows here can hold a queue
+  } else if (state.base_mean_samples < C::kBaseMeanWarmSamples) {
+    const double total = state.base_mean_samples + samples;
+    s.base_mean_s = (state.base_mean_s * state.base_mean_samples + mean * samples) / total;
+    s.base_mean_samples = total;
   } else {
     const double gain = mean < s.base_mean_s ? C::kBaseMeanFall : C::kBaseMeanRise;
     s.base_mean_s += gain * (mean - s.base_mean_s);
