@@ -233,6 +233,30 @@ TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
   EXPECT_EQ(r.state.base_mean_s, 0.15);
 }
 
+// The first clean window (slow start: a few dozen samples) only seeds the service time: until
+// Controller::kBaseMeanWarmSamples stand behind it, it is the plain mean of the clean samples,
+// not the slow-rising EWMA that a low first window would hold down for minutes.
+TEST(ControllerTest, TheServiceTimeIsThePlainMeanOfItsFirstSamples) {
+  ControlLoop r;
+  r.Step(Window(40ms));  // learns the p10 baseline (1 ms, as every window here: all clean)
+  WindowStats first = Window(40ms, 54);
+  first.mean = Duration(8800us);
+  r.Step(first);
+  ASSERT_DOUBLE_EQ(r.state.base_mean_s, 0.0088);
+  WindowStats next = Window(40ms, 400);
+  next.mean = 12ms;
+  r.Step(next);
+  EXPECT_NEAR(r.state.base_mean_s, (0.0088 * 54 + 0.012 * 400) / 454, 1e-12);
+  // Once warm, the EWMA takes over.
+  for (int i = 0; i < 2; ++i) r.Step(next);
+  const double warm = r.state.base_mean_s;
+  ASSERT_GE(r.state.base_mean_samples, Controller::kBaseMeanWarmSamples);
+  WindowStats slower_mean = Window(40ms, 400);
+  slower_mean.mean = 13ms;
+  r.Step(slower_mean);
+  EXPECT_NEAR(r.state.base_mean_s, warm + Controller::kBaseMeanRise * (0.013 - warm), 1e-12);
+}
+
 // The service time learnt too low (40 ms for a backend that takes 50 ms and has no queue): the
 // knee looks lower than the limit, the knee rule lowers it, the backend completes less at the
 // same 50 ms, and the limit would spiral down. The descent itself shows there was no queue.
