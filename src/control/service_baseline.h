@@ -8,13 +8,14 @@
 // The service time is the mean latency of windows without a backend queue. Such a window is one
 // whose p10 is at its baseline (within 2 %): the lowest p10 of the last 10 to 20 s (two epochs of a
 // windowed minimum, no upward drift, so a sustained overload cannot pass its own queueing off as
-// the baseline). The service-time baseline follows those windows (down quickly, up slowly). A
-// backend that became slower for good shows as a mean above the baseline with a third less
-// throughput than the baseline had (queueing past the knee keeps throughput at its maximum; a
-// slower backend loses it): the baselines start again, and what they were is kept as evidence for
-// the feasibility of the objective (GatherSlowdownEvidence, SlowerBackendOwnP99). The mirror: a
-// backend that became faster for good shows as a mean below the baseline (by 10 %) with half as
-// much throughput again as the baseline had (÷ 0.67). Neither alone will do: a higher limit below
+// the baseline). The service-time baseline is the plain mean of such windows' first 1000 samples,
+// then follows them (down quickly, up slowly). A backend that became slower for good shows as a
+// mean above the baseline with a third less throughput than the baseline had (queueing past the
+// knee keeps throughput at its maximum; a slower backend loses it): the baselines start again,
+// and what they were is kept as evidence for the feasibility of the objective
+// (GatherSlowdownEvidence, SlowerBackendOwnP99). The mirror: a backend that became faster for
+// good shows as a mean below the baseline (by 10 %) with half as much throughput again as the
+// baseline had (÷ 0.67). Neither alone will do: a higher limit below
 // the knee raises throughput at the same mean, a queue that drains lowers the mean without raising
 // throughput; only a backend that serves each request faster does both (judged on windows that may
 // teach the service time, not in slow start, whose doubling raises throughput by itself). At its
