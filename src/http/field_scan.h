@@ -6,7 +6,7 @@
 //
 // Thread-safety: as the Fields passed in.
 #include <boost/beast/core/string.hpp>
-#include <cstddef>
+#include <iterator>
 #include <string_view>
 
 #include "http/types.h"
@@ -24,24 +24,18 @@ struct FieldKey {
   }
 };
 
-[[nodiscard]] inline std::size_t CountField(const Fields& fields, FieldKey key) {
-  std::size_t n = 0;
-  for (const auto& f : fields) n += key.Matches(f) ? 1 : 0;
-  return n;
+[[nodiscard]] inline bool HasField(const Fields& fields, FieldKey key) {
+  for (const auto& f : fields) {
+    if (key.Matches(f)) return true;
+  }
+  return false;
 }
 
-// Removes every field matching `key`; returns how many there were.
-inline std::size_t EraseField(Fields& fields, FieldKey key) {
-  std::size_t n = 0;
+// Removes every field matching `key`.
+inline void EraseField(Fields& fields, FieldKey key) {
   for (auto it = fields.begin(); it != fields.end();) {
-    if (key.Matches(*it)) {
-      it = fields.erase(it);
-      ++n;
-    } else {
-      ++it;
-    }
+    it = key.Matches(*it) ? fields.erase(it) : std::next(it);
   }
-  return n;
 }
 
 // Appends a field. Beast's insert by name alone would look the name up among the known ones

@@ -127,7 +127,7 @@ asio::awaitable<void> Forwarder::Forward() {
     endpoint_ = static_cast<int>(lease->endpoint);
     // HTTP/1.0 clients may omit Host; an HTTP/1.1 upstream needs one (nginx sends the
     // upstream's address the same way).
-    if (http::CountField(req, {http::Field::host}) == 0) {
+    if (!http::HasField(req, {http::Field::host})) {
       req.insert(http::Field::host, route_->cluster->EndpointName(lease->endpoint));
     }
     upstream::UpstreamExchange ux(*lease, route_->cluster->config());

@@ -50,17 +50,26 @@ void SetField(http::Fields& fields, http::FieldKey key, std::string_view value) 
   http::AppendField(fields, key, value);
 }
 
+// Adds an earlier hop's entry (a Via or X-Forwarded-For value) and the list separator.
+void AddEarlierHop(std::string& list, std::string_view value) {
+  list += value;
+  list += ", ";
+}
+
+// Ends `via` (the earlier hops, if any) with this hop.
+void AddThisHop(std::string& via, std::string_view received_protocol) {
+  via += received_protocol;
+  via += ' ';
+  via += kPseudonym;
+}
+
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 void AppendVia(http::Fields& fields, std::string_view received_protocol) {
   std::string via;
   for (const auto& f : fields) {
-    if (!kVia.Matches(f)) continue;
-    via += f.value();
-    via += ", ";
+    if (kVia.Matches(f)) AddEarlierHop(via, f.value());
   }
-  via += received_protocol;
-  via += ' ';
-  via += kPseudonym;
+  AddThisHop(via, received_protocol);
   SetField(fields, kVia, via);
 }
 
@@ -100,9 +109,9 @@ bool IsAcceptableRequestId(std::string_view id) {
 std::span<const http::FieldLine> ForwardedFields::lines() {
   std::size_t n = 0;
   lines_[n++] = {"Via", via};
-  lines_[n++] = {"X-Forwarded-For", forwarded_for};
-  if (!forwarded_proto.empty()) lines_[n++] = {"X-Forwarded-Proto", forwarded_proto};
-  lines_[n++] = {"X-Request-Id", request_id};
+  lines_[n++] = {kForwardedFor.name, forwarded_for};
+  if (!forwarded_proto.empty()) lines_[n++] = {kForwardedProto.name, forwarded_proto};
+  lines_[n++] = {kRequestId.name, request_id};
   return {lines_.data(), n};
 }
 
@@ -119,13 +128,9 @@ ForwardedFields RewriteRequestHeaders(http::RequestHeader& req, const Forwarding
     if (f.name() == Field::expect) {
       // sluice answers 100-continue itself
     } else if (kVia.Matches(f)) {
-      out.via += f.value();
-      out.via += ", ";
+      AddEarlierHop(out.via, f.value());
     } else if (kForwardedFor.Matches(f)) {
-      if (ctx.peer_trusted) {
-        out.forwarded_for += f.value();
-        out.forwarded_for += ", ";
-      }
+      if (ctx.peer_trusted) AddEarlierHop(out.forwarded_for, f.value());
     } else if (kForwardedProto.Matches(f)) {
       drop = !ctx.peer_trusted;
       kept_proto = kept_proto || ctx.peer_trusted;
@@ -134,9 +139,7 @@ ForwardedFields RewriteRequestHeaders(http::RequestHeader& req, const Forwarding
     }
     it = drop ? req.erase(it) : std::next(it);
   }
-  out.via += ReceivedProtocol(ctx.protocol, req.version());
-  out.via += ' ';
-  out.via += kPseudonym;
+  AddThisHop(out.via, ReceivedProtocol(ctx.protocol, req.version()));
   out.forwarded_for += ctx.client_address;
   if (!kept_proto) out.forwarded_proto = ctx.tls ? "https" : "http";
   out.request_id = ctx.request_id;

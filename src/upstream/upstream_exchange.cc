@@ -49,18 +49,14 @@ asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHea
   out_ += ' ';
   out_ += req.target();
   out_ += " HTTP/1.1\r\n";
-  for (const auto& f : req) {
-    out_ += f.name_string();
+  const auto append_line = [this](std::string_view name, std::string_view value) {
+    out_ += name;
     out_ += ": ";
-    out_ += f.value();
+    out_ += value;
     out_ += "\r\n";
-  }
-  for (const auto& f : added) {
-    out_ += f.name;
-    out_ += ": ";
-    out_ += f.value;
-    out_ += "\r\n";
-  }
+  };
+  for (const auto& f : req) append_line(f.name_string(), f.value());
+  for (const auto& f : added) append_line(f.name, f.value);
   const bool has_body = !length.content_length || *length.content_length > 0;
   if (length.content_length) {
     if (*length.content_length > 0 || MethodExpectsBody(req.method())) {
