@@ -31,6 +31,14 @@ struct FieldKey {
   return false;
 }
 
+// The value of the first field matching `key`; empty when there is none.
+[[nodiscard]] inline std::string_view FieldValue(const Fields& fields, FieldKey key) {
+  for (const auto& f : fields) {
+    if (key.Matches(f)) return f.value();
+  }
+  return {};
+}
+
 // Removes every field matching `key`.
 inline void EraseField(Fields& fields, FieldKey key) {
   for (auto it = fields.begin(); it != fields.end();) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <span>
 #include <string_view>
 
 #include "http/types.h"
@@ -47,8 +48,14 @@ class ServerExchange {
 
   // Starts the response. The head is held back and sent with the first body bytes, so until
   // then another head may replace it (e.g. a 502 when the upstream body fails at once).
-  // Hop-by-hop and framing headers in `head` are replaced by the front end's own.
-  virtual boost::asio::awaitable<error_code> WriteHead(ResponseHeader head, BodyLength length) = 0;
+  // Hop-by-hop and framing headers in `head` are replaced by the front end's own. `added` are
+  // written after the head's own fields (what a proxy adds, without inserting into the head's
+  // field tree); they must stay valid until the response has ended.
+  virtual boost::asio::awaitable<error_code> WriteHead(ResponseHeader head, BodyLength length,
+                                                       std::span<const FieldLine> added) = 0;
+  boost::asio::awaitable<error_code> WriteHead(ResponseHeader head, BodyLength length) {
+    return WriteHead(std::move(head), length, {});
+  }
   // Sends response body bytes; `last` ends the body (with them, or alone when data is empty).
   virtual boost::asio::awaitable<error_code> WriteBody(boost::asio::const_buffer data,
                                                        bool last) = 0;

@@ -33,8 +33,8 @@ bool IsHopByHop(std::string_view name) {
 }
 
 void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
-                        const ResponseFraming& framing, http::BodyLength length,
-                        unsigned request_version) {
+                        std::span<const http::FieldLine> added, const ResponseFraming& framing,
+                        http::BodyLength length, unsigned request_version) {
   out += "HTTP/1.1 ";
   out += std::to_string(head.result_int());
   out += ' ';
@@ -47,6 +47,12 @@ void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
     out += name;
     out += ": ";
     out += f.value();
+    out += "\r\n";
+  }
+  for (const auto& f : added) {
+    out += f.name;
+    out += ": ";
+    out += f.value;
     out += "\r\n";
   }
   if (framing.content_length) {

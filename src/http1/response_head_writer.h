@@ -3,6 +3,7 @@
 // hop-by-hop headers are dropped and replaced by ours (RFC 9110 §7.6.1, RFC 9112 §6), so what
 // a backend said about its own connection never leaks to the client's.
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,10 @@ struct ResponseFraming {
                                             unsigned request_version, http::BodyLength length,
                                             bool keep_alive);
 
+// `added` are written after the head's own fields (see http::ServerExchange::WriteHead).
 void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
-                        const ResponseFraming& framing, http::BodyLength length,
-                        unsigned request_version);
+                        std::span<const http::FieldLine> added, const ResponseFraming& framing,
+                        http::BodyLength length, unsigned request_version);
 
 // True for headers that describe one connection, not the message (never forwarded).
 [[nodiscard]] bool IsHopByHop(std::string_view name);

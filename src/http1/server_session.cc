@@ -303,8 +303,8 @@ asio::awaitable<http::ReadResult> BasicServerSession<S>::ReadBody(asio::mutable_
 }
 
 template <class S>
-asio::awaitable<http::error_code> BasicServerSession<S>::WriteHead(http::ResponseHeader head,
-                                                                   http::BodyLength length) {
+asio::awaitable<http::error_code> BasicServerSession<S>::WriteHead(
+    http::ResponseHeader head, http::BodyLength length, std::span<const http::FieldLine> added) {
   const auto max_requests = context_.options.max_requests_per_connection;
   if (draining_ || (max_requests != 0 && requests_served_ + 1 >= max_requests)) {
     keep_alive_ = false;
@@ -316,7 +316,7 @@ asio::awaitable<http::error_code> BasicServerSession<S>::WriteHead(http::Respons
   response_chunked_ = framing.chunked;
   keep_alive_ = framing.keep_alive;
   out_.clear();
-  AppendResponseHead(out_, head, framing, length, req.version());
+  AppendResponseHead(out_, head, added, framing, length, req.version());
   if (framing.bodyless && !framing.chunked) {
     // No body will follow: nothing is gained by holding the head back.
   }

@@ -80,8 +80,10 @@ class BasicServerSession final
   std::chrono::steady_clock::time_point received_at() const override { return received_at_; }
   boost::asio::awaitable<http::ReadResult> ReadBody(boost::asio::mutable_buffer buf) override;
   void SetBodyLimit(uint64_t max_bytes) override { body_limit_ = max_bytes; }
-  boost::asio::awaitable<http::error_code> WriteHead(http::ResponseHeader head,
-                                                     http::BodyLength length) override;
+  using http::ServerExchange::WriteHead;
+  boost::asio::awaitable<http::error_code> WriteHead(
+      http::ResponseHeader head, http::BodyLength length,
+      std::span<const http::FieldLine> added) override;
   boost::asio::awaitable<http::error_code> WriteBody(boost::asio::const_buffer data,
                                                      bool last) override;
   void CloseAfterResponse() override { keep_alive_ = false; }

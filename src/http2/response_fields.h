@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,9 @@ namespace sluice::http2 {
 
 class ResponseFields {
  public:
-  ResponseFields(const http::ResponseHeader& head, http::BodyLength length, bool bodyless);
+  // `added` follow the head's own fields (see http::ServerExchange::WriteHead).
+  ResponseFields(const http::ResponseHeader& head, std::span<const http::FieldLine> added,
+                 http::BodyLength length, bool bodyless);
   ResponseFields(const ResponseFields&) = delete;
   ResponseFields& operator=(const ResponseFields&) = delete;
 
@@ -28,9 +31,12 @@ class ResponseFields {
   [[nodiscard]] std::size_t size() const { return nv_.size(); }
 
  private:
-  // Values point into `head` (which must outlive this object); only what has to change is
+  // Values point into `head` and `added` (which must outlive this object); only what has to change is
   // stored here: every lowercased name in one buffer, reserved up front so it never moves, and
   // the digits of :status and content-length. Two allocations per response, not one per field.
+  // Appends a field with its name lowercased, unless it is connection-specific.
+  void Add(std::string_view raw_name, std::string_view value, std::string_view connection);
+
   std::string names_;
   std::array<char, 4> status_{};
   std::array<char, 24> content_length_{};

@@ -130,19 +130,21 @@ asio::awaitable<http::ReadResult> Stream::ReadBody(asio::mutable_buffer buf) {
 // ---- response --------------------------------------------------------------------------------
 
 asio::awaitable<http::error_code> Stream::WriteHead(http::ResponseHeader head,
-                                                    http::BodyLength length) {
+                                                    http::BodyLength length,
+                                                    std::span<const http::FieldLine> added) {
   if (closed_) co_return asio::error::connection_reset;
   if (submitted_) co_return asio::error::already_started;
   const int status = head.result_int();
   bodyless_ = request_.method() == http::Verb::head || status == 204 || status == 304 ||
               (status >= 100 && status < 200);
   head_ = std::move(head);
+  added_ = added;
   response_length_ = length;
   co_return http::error_code{};
 }
 
 int Stream::SubmitResponse(bool with_body) {
-  ResponseFields fields(*head_, response_length_, bodyless_);
+  ResponseFields fields(*head_, added_, response_length_, bodyless_);
   submitted_ = true;
   response_started_ = true;
   nghttp2_data_provider provider{};

@@ -56,8 +56,10 @@ class Stream final : public http::ServerExchange, public std::enable_shared_from
   std::chrono::steady_clock::time_point received_at() const override { return received_at_; }
   boost::asio::awaitable<http::ReadResult> ReadBody(boost::asio::mutable_buffer buf) override;
   void SetBodyLimit(uint64_t max_bytes) override { body_limit_ = max_bytes; }
-  boost::asio::awaitable<http::error_code> WriteHead(http::ResponseHeader head,
-                                                     http::BodyLength length) override;
+  using http::ServerExchange::WriteHead;
+  boost::asio::awaitable<http::error_code> WriteHead(
+      http::ResponseHeader head, http::BodyLength length,
+      std::span<const http::FieldLine> added) override;
   boost::asio::awaitable<http::error_code> WriteBody(boost::asio::const_buffer data,
                                                      bool last) override;
   // HTTP/2 multiplexes: one stream's trouble never makes the connection unusable.
@@ -121,6 +123,7 @@ class Stream final : public http::ServerExchange, public std::enable_shared_from
 
   // Response.
   std::optional<http::ResponseHeader> head_;
+  std::span<const http::FieldLine> added_;  // owned by the handler, valid until the response ends
   http::BodyLength response_length_;
   std::string out_;  // response body bytes waiting for the client's window
   std::size_t out_offset_ = 0;

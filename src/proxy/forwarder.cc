@@ -35,12 +35,12 @@ asio::awaitable<void> Forwarder::Run() {
   auto& req = exchange_.request();
   method_ = req.method_string();
   target_ = req.target();
-  const auto incoming_id = req["X-Request-Id"];
+  const auto incoming_id = http::FieldValue(req, {http::Field::unknown, "X-Request-Id"});
   request_id_ = IsAcceptableRequestId(incoming_id)
                     ? std::string(incoming_id)
                     : gateway_.workers_[exchange_.connection().worker].ids.Next();
 
-  const auto route_index = snapshot_.router.Match(req[http::Field::host], req.target());
+  const auto route_index = snapshot_.router.Match(http::FieldValue(req, {http::Field::host}), req.target());
   if (!route_index) {
     co_await Reply(Status::not_found, "no_route", "no route matches this host and path");
     co_return;
@@ -203,13 +203,13 @@ asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
 
 asio::awaitable<void> Forwarder::RelayResponse(upstream::UpstreamExchange& ux) {
   auto& head = ux.response();
-  RewriteResponseHeaders(head, request_id_);
+  response_fields_ = RewriteResponseHeaders(head, request_id_);
   if (success_headers_ != nullptr) {
     for (const auto& f : *success_headers_) head.set(f.name_string(), f.value());
   }
   status_ = head.result_int();
   const auto length = ux.response_length();
-  if (co_await exchange_.WriteHead(std::move(head), length)) {
+  if (co_await exchange_.WriteHead(std::move(head), length, response_fields_.lines())) {
     ClientGone();
     co_return;
   }

@@ -16,6 +16,7 @@
 #include "http/server_exchange.h"
 #include "proxy/admission_step.h"
 #include "proxy/gateway_handler.h"
+#include "proxy/header_rewriter.h"
 #include "upstream/upstream_exchange.h"
 #include "upstream/worker_pool.h"
 
@@ -65,6 +66,8 @@ class Forwarder {
   std::string_view decision_;
   double queue_wait_seconds_ = 0;
   const http::Fields* success_headers_ = nullptr;  // RateLimit on success, if configured
+  // Via and X-Request-Id for the response: the front end reads them until the response ends.
+  ForwardedResponseFields response_fields_;
 
   // Sized to the body it relays, up to kMaxRelayBuffer.
   boost::asio::mutable_buffer RelayBuffer(std::optional<uint64_t> body_length);

@@ -44,12 +44,6 @@ constexpr http::FieldKey kForwardedFor{Field::unknown, "X-Forwarded-For"};
 constexpr http::FieldKey kForwardedProto{Field::unknown, "X-Forwarded-Proto"};
 constexpr http::FieldKey kRequestId{Field::unknown, "X-Request-Id"};
 
-// Replaces every field matching `key` with one field of `value`.
-void SetField(http::Fields& fields, http::FieldKey key, std::string_view value) {
-  http::EraseField(fields, key);
-  http::AppendField(fields, key, value);
-}
-
 // Adds an earlier hop's entry (a Via or X-Forwarded-For value) and the list separator.
 void AddEarlierHop(std::string& list, std::string_view value) {
   list += value;
@@ -64,15 +58,6 @@ void AddThisHop(std::string& via, std::string_view received_protocol) {
 }
 
 // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
-void AppendVia(http::Fields& fields, std::string_view received_protocol) {
-  std::string via;
-  for (const auto& f : fields) {
-    if (kVia.Matches(f)) AddEarlierHop(via, f.value());
-  }
-  AddThisHop(via, received_protocol);
-  SetField(fields, kVia, via);
-}
-
 }  // namespace
 
 void StripHopByHop(http::Fields& fields) {
@@ -146,10 +131,23 @@ ForwardedFields RewriteRequestHeaders(http::RequestHeader& req, const Forwarding
   return out;
 }
 
-void RewriteResponseHeaders(http::ResponseHeader& res, std::string_view request_id) {
+std::span<const http::FieldLine> ForwardedResponseFields::lines() {
+  lines_ = {http::FieldLine{"Via", via}, http::FieldLine{kRequestId.name, request_id}};
+  return lines_;
+}
+
+ForwardedResponseFields RewriteResponseHeaders(http::ResponseHeader& res,
+                                               std::string_view request_id) {
   StripHopByHop(res);
-  AppendVia(res, ReceivedProtocol(http::Protocol::kHttp1, res.version()));
-  SetField(res, kRequestId, request_id);
+  ForwardedResponseFields out;
+  for (auto it = res.begin(); it != res.end();) {
+    const bool via = kVia.Matches(*it);
+    if (via) AddEarlierHop(out.via, it->value());
+    it = via || kRequestId.Matches(*it) ? res.erase(it) : std::next(it);
+  }
+  AddThisHop(out.via, ReceivedProtocol(http::Protocol::kHttp1, res.version()));
+  out.request_id = request_id;
+  return out;
 }
 
 }  // namespace sluice::proxy

@@ -44,8 +44,23 @@ struct ForwardedFields {
 // the fields sluice replaces (the returned ones) are removed.
 [[nodiscard]] ForwardedFields RewriteRequestHeaders(http::RequestHeader& request,
                                                     const ForwardingContext& ctx);
-// Rewrites the backend's response head in place for the client.
-void RewriteResponseHeaders(http::ResponseHeader& response, std::string_view request_id);
+// The fields a forwarded response gets from sluice: Via with this hop appended and X-Request-Id.
+// Written after the response's own fields by the front end (http::ServerExchange::WriteHead).
+struct ForwardedResponseFields {
+  std::string via;
+  std::string_view request_id;
+
+  // Valid while this object is.
+  [[nodiscard]] std::span<const http::FieldLine> lines();
+
+ private:
+  std::array<http::FieldLine, 2> lines_{};
+};
+
+// Rewrites the backend's response head in place for the client: hop-by-hop fields and the
+// fields sluice replaces (the returned ones) are removed.
+[[nodiscard]] ForwardedResponseFields RewriteResponseHeaders(http::ResponseHeader& response,
+                                                             std::string_view request_id);
 
 // Removes Connection-listed names and the fixed hop-by-hop set, plus framing headers.
 void StripHopByHop(http::Fields& fields);

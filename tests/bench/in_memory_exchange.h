@@ -24,8 +24,9 @@ class InMemoryExchange final : public http::ServerExchange {
     co_return http::ReadResult{};
   }
   void SetBodyLimit(uint64_t) override {}
-  boost::asio::awaitable<http::error_code> WriteHead(http::ResponseHeader,
-                                                     http::BodyLength) override {
+  using http::ServerExchange::WriteHead;
+  boost::asio::awaitable<http::error_code> WriteHead(http::ResponseHeader, http::BodyLength,
+                                                     std::span<const http::FieldLine>) override {
     response_started_ = true;
     co_return http::error_code{};
   }

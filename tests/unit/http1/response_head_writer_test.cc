@@ -159,9 +159,10 @@ http::ResponseHeader Head(Status status = Status::ok) {
 }
 
 std::string Write(const http::ResponseHeader& head, const ResponseFraming& framing,
-                  BodyLength length, unsigned request_version = 11) {
+                  BodyLength length, unsigned request_version = 11,
+                  std::span<const http::FieldLine> added = {}) {
   std::string out;
-  AppendResponseHead(out, head, framing, length, request_version);
+  AppendResponseHead(out, head, added, framing, length, request_version);
   return out;
 }
 
@@ -172,6 +173,21 @@ TEST(AppendResponseHeadTest, WritesStatusLineFieldsAndContentLength) {
   EXPECT_EQ(Write(head, framing, Known(5)),
             "HTTP/1.1 200 OK\r\n"
             "Content-Type: text/plain\r\n"
+            "Content-Length: 5\r\n"
+            "\r\n");
+}
+
+TEST(AppendResponseHeadTest, AddedFieldsFollowTheHeadsOwnBeforeTheFraming) {
+  auto head = Head();
+  head.set(Field::content_type, "text/plain");
+  const std::array<http::FieldLine, 2> added{http::FieldLine{"Via", "1.1 sluice"},
+                                             http::FieldLine{"X-Request-Id", "abc"}};
+  const auto framing = ChooseFraming(200, false, 11, Known(5), true);
+  EXPECT_EQ(Write(head, framing, Known(5), 11, added),
+            "HTTP/1.1 200 OK\r\n"
+            "Content-Type: text/plain\r\n"
+            "Via: 1.1 sluice\r\n"
+            "X-Request-Id: abc\r\n"
             "Content-Length: 5\r\n"
             "\r\n");
 }
@@ -306,7 +322,8 @@ TEST(AppendResponseHeadTest, ReplacesHandlerConnectionHeaderWithOurOwn) {
 
 TEST(AppendResponseHeadTest, AppendsToExistingOutput) {
   std::string out = "previous";
-  AppendResponseHead(out, Head(), ChooseFraming(200, false, 11, Known(0), true), Known(0), 11);
+  AppendResponseHead(out, Head(), {}, ChooseFraming(200, false, 11, Known(0), true), Known(0),
+                     11);
   EXPECT_EQ(out.rfind("previousHTTP/1.1 200 OK\r\n", 0), 0u);
 }
 

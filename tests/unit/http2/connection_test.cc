@@ -42,7 +42,10 @@ asio::awaitable<void> Echo(http::ServerExchange& ex) {
   head.set(http::Field::connection, "keep-alive");
   head.set(http::Field::keep_alive, "timeout=5");
   const http::BodyLength length{got.size()};
-  const auto head_ec = co_await ex.WriteHead(std::move(head), length);
+  // Added fields are read until the response ends: this frame outlives it.
+  const std::array<http::FieldLine, 2> added{http::FieldLine{"X-Added", "yes"},
+                                             http::FieldLine{"Upgrade", "h2c"}};
+  const auto head_ec = co_await ex.WriteHead(std::move(head), length, added);
   if (head_ec) co_return;
   const auto body_ec = co_await ex.WriteBody(asio::buffer(got), true);
   (void)body_ec;
@@ -84,6 +87,8 @@ TEST(Http2Connection, ServesARequestWithABodyAndStripsConnectionSpecificResponse
   EXPECT_EQ(s.headers.at("content-length"), std::to_string(body.size()));
   EXPECT_EQ(s.headers.count("connection"), 0u);
   EXPECT_EQ(s.headers.count("keep-alive"), 0u);
+  EXPECT_EQ(s.headers.at("x-added"), "yes");  // added fields are lowercased and sent...
+  EXPECT_EQ(s.headers.count("upgrade"), 0u);  // ...unless connection-specific
   EXPECT_EQ(h.handler.finished, 1);
   EXPECT_EQ(h.conn->open_streams(), 0u);
   EXPECT_EQ(h.metrics.streams_active().Value(), 0);
