@@ -1,9 +1,53 @@
 #include "http1/response_head_writer.h"
 
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <charconv>
+#include <cstdint>
+
+#include "http/head_writer.h"
 
 namespace sluice::http1 {
+
+namespace {
+
+// Room beyond the reason and the fields' own bytes: the status line's version, code, spaces and
+// CRLF (15), the longest framing line ("Content-Length: " with 20 digits, 38), a Connection
+// line (24) and the blank line (2).
+constexpr std::size_t kHeadSlack = 96;
+
+// A number's decimal digits.
+struct Digits {
+  explicit Digits(uint64_t n) : end(std::to_chars(text.data(), text.data() + text.size(), n).ptr) {}
+  [[nodiscard]] std::string_view view() const {
+    return {text.data(), static_cast<std::size_t>(end - text.data())};
+  }
+  std::array<char, 20> text{};
+  char* end;
+};
+
+// The head's own fields that the framing sluice writes replaces: the hop-by-hop ones (see
+// IsHopByHop) and Content-Length. Beast gives every known name its enum, and all of these are
+// known, so the enum says it without comparing strings.
+bool ReplacedByFraming(const http::Fields::value_type& f) {
+  switch (f.name()) {
+    case http::Field::connection:
+    case http::Field::keep_alive:
+    case http::Field::proxy_connection:
+    case http::Field::transfer_encoding:
+    case http::Field::te:
+    case http::Field::trailer:
+    case http::Field::upgrade:
+    case http::Field::proxy_authenticate:
+    case http::Field::proxy_authorization:
+    case http::Field::content_length:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 ResponseFraming ChooseFraming(unsigned status, bool head_request, unsigned request_version,
                               http::BodyLength length, bool keep_alive) {
@@ -35,39 +79,37 @@ bool IsHopByHop(std::string_view name) {
 void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
                         std::span<const http::FieldLine> added, const ResponseFraming& framing,
                         http::BodyLength length, unsigned request_version) {
-  out += "HTTP/1.1 ";
-  out += std::to_string(head.result_int());
-  out += ' ';
-  const auto reason = head.reason();
-  out += reason.empty() ? boost::beast::http::obsolete_reason(head.result()) : reason;
-  out += "\r\n";
+  const auto own_reason = head.reason();
+  const auto reason =
+      own_reason.empty() ? boost::beast::http::obsolete_reason(head.result()) : own_reason;
+  std::size_t most = reason.size() + kHeadSlack;
+  for (const auto& f : head) most += http::HeadWriter::LineSize(f.name_string(), f.value());
+  for (const auto& f : added) most += http::HeadWriter::LineSize(f.name, f.value);
+  http::HeadWriter w(out, most);
+  w.Put("HTTP/1.1 ");
+  w.Put(Digits(head.result_int()).view());
+  w.Put(" ");
+  w.Put(reason);
+  w.Put("\r\n");
   for (const auto& f : head) {
-    const auto name = f.name_string();
-    if (IsHopByHop(name) || boost::beast::iequals(name, "content-length")) continue;
-    out += name;
-    out += ": ";
-    out += f.value();
-    out += "\r\n";
+    if (!ReplacedByFraming(f)) w.Line(f.name_string(), f.value());
   }
   for (const auto& f : added) {
-    out += f.name;
-    out += ": ";
-    out += f.value;
-    out += "\r\n";
+    if (!IsHopByHop(f.name) && !boost::beast::iequals(f.name, "content-length")) {
+      w.Line(f.name, f.value);
+    }
   }
   if (framing.content_length) {
-    out += "Content-Length: ";
-    out += std::to_string(*length.content_length);
-    out += "\r\n";
+    w.Line("Content-Length", Digits(*length.content_length).view());
   } else if (framing.chunked) {
-    out += "Transfer-Encoding: chunked\r\n";
+    w.Put("Transfer-Encoding: chunked\r\n");
   }
   if (!framing.keep_alive) {
-    out += "Connection: close\r\n";
+    w.Put("Connection: close\r\n");
   } else if (request_version < 11) {
-    out += "Connection: keep-alive\r\n";
+    w.Put("Connection: keep-alive\r\n");
   }
-  out += "\r\n";
+  w.Put("\r\n");
 }
 
 void AppendChunkHeader(std::string& out, std::size_t size) {

@@ -8,7 +8,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <charconv>
-#include <cstring>
+
+#include "http/head_writer.h"
 
 namespace sluice::upstream {
 
@@ -36,30 +37,30 @@ void AppendHex(std::string& out, std::size_t n) {
 // (the longest is "Content-Length: " with 20 digits) and the blank line that end the head.
 constexpr std::size_t kHeadSlack = 64;
 
-// Writes pieces into a string sized beforehand for all of them.
-class HeadWriter {
- public:
-  HeadWriter(std::string& out, std::size_t most) : out_(out) {
-    out_.resize(most);
-    at_ = out_.data();
+// The request head as the upstream gets it: the request's own fields, then `added`, then the
+// framing sluice chose.
+void AppendRequestHead(std::string& out, const http::RequestHeader& req, http::BodyLength length,
+                       std::span<const http::FieldLine> added) {
+  std::size_t most = req.method_string().size() + req.target().size() + kHeadSlack;
+  for (const auto& f : req) most += http::HeadWriter::LineSize(f.name_string(), f.value());
+  for (const auto& f : added) most += http::HeadWriter::LineSize(f.name, f.value);
+  http::HeadWriter head(out, most);
+  head.Put(req.method_string());
+  head.Put(" ");
+  head.Put(req.target());
+  head.Put(" HTTP/1.1\r\n");
+  for (const auto& f : req) head.Line(f.name_string(), f.value());
+  for (const auto& f : added) head.Line(f.name, f.value);
+  if (!length.content_length) {
+    head.Put("Transfer-Encoding: chunked\r\n");
+  } else if (*length.content_length > 0 || MethodExpectsBody(req.method())) {
+    std::array<char, 20> digits{};
+    const auto end =
+        std::to_chars(digits.data(), digits.data() + digits.size(), *length.content_length).ptr;
+    head.Line("Content-Length", std::string_view(digits.data(), end - digits.data()));
   }
-  void Put(std::string_view text) {
-    std::memcpy(at_, text.data(), text.size());
-    at_ += text.size();
-  }
-  void Line(std::string_view name, std::string_view value) {
-    Put(name);
-    Put(": ");
-    Put(value);
-    Put("\r\n");
-  }
-  // Trims the string to what was written.
-  void Finish() { out_.resize(static_cast<std::size_t>(at_ - out_.data())); }
-
- private:
-  std::string& out_;
-  char* at_;
-};
+  head.Put("\r\n");
+}
 
 }  // namespace
 
@@ -69,32 +70,10 @@ UpstreamExchange::UpstreamExchange(Connection& conn, const config::ClusterConfig
 asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHeader& req,
                                                           http::BodyLength length,
                                                           std::span<const http::FieldLine> added) {
-  // Sized once for the longest head these fields can make, then trimmed: one size check and
-  // no strlen per piece (the appends were a visible share of the CPU per request, issue 5).
-  std::size_t most = req.method_string().size() + req.target().size() + kHeadSlack;
-  for (const auto& f : req) most += f.name_string().size() + f.value().size() + 4;
-  for (const auto& f : added) most += f.name.size() + f.value.size() + 4;
-  HeadWriter head(out_, most);
-  head.Put(req.method_string());
-  head.Put(" ");
-  head.Put(req.target());
-  head.Put(" HTTP/1.1\r\n");
-  for (const auto& f : req) head.Line(f.name_string(), f.value());
-  for (const auto& f : added) head.Line(f.name, f.value);
+  out_.clear();
+  AppendRequestHead(out_, req, length, added);
+  request_chunked_ = !length.content_length;
   const bool has_body = !length.content_length || *length.content_length > 0;
-  if (length.content_length) {
-    if (*length.content_length > 0 || MethodExpectsBody(req.method())) {
-      std::array<char, 20> digits{};
-      const auto end =
-          std::to_chars(digits.data(), digits.data() + digits.size(), *length.content_length).ptr;
-      head.Line("Content-Length", std::string_view(digits.data(), end - digits.data()));
-    }
-  } else {
-    head.Put("Transfer-Encoding: chunked\r\n");
-    request_chunked_ = true;
-  }
-  head.Put("\r\n");
-  head.Finish();
   if (has_body) co_return UpstreamError::kNone;  // sent with the first body bytes
   request_done_ = true;
   co_return co_await Write({}, {});

@@ -207,8 +207,18 @@ def gcra_violations(samples, since, reload_started, free_tokens, rate):
     return bad
 
 
-def admitted_since(samples, since):
-    return sum(1 for sent, _, status in samples if sent >= since and status == 200)
+def admitted_since(samples, since, until=float("inf")):
+    return sum(1 for sent, _, status in samples if since <= sent <= until and status == 200)
+
+
+def emptied_window(samples, since):
+    """The span from `since` to the last 429 sent after it. A 429 says the bucket was empty, so
+    every token that accrued before it went to a request; tokens accrued after the last one may
+    be unspent only because the client had not asked yet (a client starved on a loaded machine
+    must not read as a rate that did not take effect)."""
+    last = max((sent for sent, _, status in samples if sent >= since and status == 429),
+               default=None)
+    return None if last is None else last - since
 
 
 class CountingBackend:
@@ -430,8 +440,10 @@ class ReloadTest(harness.ProcessTestCase):
         self.assertGreater(sent_after, 3 * bound, "the client sent too few requests to tell the "
                            "rates apart (machine too slow?)")
         # The tenant is still served at the new rate, not blocked.
-        window = samples[-1][0] - reload_done
-        self.assertGreaterEqual(admitted_since(samples, reload_done), new_rate * window - 3)
+        window = emptied_window(samples, reload_done)
+        self.assertIsNotNone(window, "no 429 after the reload: the client asked too little")
+        self.assertGreaterEqual(admitted_since(samples, reload_done, reload_done + window),
+                                new_rate * window - 3)
 
     def test_raised_rate_never_grants_a_burst_of_free_tokens(self):
         burst, old_rate, new_rate = 50, 5, 20
@@ -457,9 +469,10 @@ class ReloadTest(harness.ProcessTestCase):
         self.assertLess(free, burst / 5, "the bucket was not kept empty before the reload")
         early = gcra_violations(samples, reload_done, reload_started, free, new_rate)
         self.assertEqual(early, [], f"the reload to {new_rate}/s handed out free tokens")
-        window = samples[-1][0] - reload_done
-        self.assertGreaterEqual(admitted_since(samples, reload_done), new_rate * window - 3,
-                                "the raised rate did not take effect")
+        window = emptied_window(samples, reload_done)
+        self.assertIsNotNone(window, "no 429 after the reload: the client asked too little")
+        self.assertGreaterEqual(admitted_since(samples, reload_done, reload_done + window),
+                                new_rate * window - 3, "the raised rate did not take effect")
 
     # -- broken file ---------------------------------------------------------------------------
 

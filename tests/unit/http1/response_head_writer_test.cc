@@ -192,6 +192,18 @@ TEST(AppendResponseHeadTest, AddedFieldsFollowTheHeadsOwnBeforeTheFraming) {
             "\r\n");
 }
 
+TEST(AppendResponseHeadTest, AddedHopByHopAndFramingFieldsAreDroppedToo) {
+  const std::array<http::FieldLine, 3> added{http::FieldLine{"Connection", "close"},
+                                             http::FieldLine{"content-length", "9"},
+                                             http::FieldLine{"X-Added", "1"}};
+  const auto framing = ChooseFraming(200, false, 11, Known(0), true);
+  EXPECT_EQ(Write(Head(), framing, Known(0), 11, added),
+            "HTTP/1.1 200 OK\r\n"
+            "X-Added: 1\r\n"
+            "Content-Length: 0\r\n"
+            "\r\n");
+}
+
 TEST(AppendResponseHeadTest, UsesStandardReasonWhenNoneIsSet) {
   const auto framing = ChooseFraming(404, false, 11, Known(0), true);
   EXPECT_EQ(Write(Head(Status::not_found), framing, Known(0)).substr(0, 24),
