@@ -52,16 +52,16 @@ AdmissionMetrics::AdmissionMetrics(prometheus::Registry& registry)
                      .Add({}, DurationBuckets());
 }
 
-void AdmissionMetrics::CountDecision(std::string_view cluster, std::string_view tenant,
-                                     std::string_view klass, std::string_view decision,
-                                     std::string_view reason) {
-  decisions_
-      .Add({{"cluster", std::string(cluster)},
-            {"tenant", std::string(tenant)},
-            {"class", std::string(klass)},
-            {"decision", std::string(decision)},
-            {"reason", std::string(reason)}})
-      .Increment();
+prometheus::Counter& AdmissionMetrics::DecisionCounter(std::string_view cluster,
+                                                       std::string_view tenant,
+                                                       std::string_view klass,
+                                                       std::string_view decision,
+                                                       std::string_view reason) {
+  return decisions_.Add({{"cluster", std::string(cluster)},
+                         {"tenant", std::string(tenant)},
+                         {"class", std::string(klass)},
+                         {"decision", std::string(decision)},
+                         {"reason", std::string(reason)}});
 }
 
 prometheus::Gauge& AdmissionMetrics::QueueDepth(const std::string& cluster,
@@ -98,7 +98,7 @@ prometheus::Gauge& AdmissionMetrics::ControllerSloInfeasible(const std::string& 
 }
 
 prometheus::Gauge& AdmissionMetrics::TenantRefillRate(const std::string& cluster,
-                                                     const std::string& tenant) {
+                                                      const std::string& tenant) {
   return tenant_refill_rate_.Add({{"cluster", cluster}, {"tenant", tenant}});
 }
 

@@ -20,8 +20,10 @@ class AdmissionMetrics {
   explicit AdmissionMetrics(prometheus::Registry& registry);
 
   // decision: "admitted" | "rejected" | "shadow_rejected"; reason: "" or a rejection reason.
-  void CountDecision(std::string_view cluster, std::string_view tenant, std::string_view klass,
-                     std::string_view decision, std::string_view reason);
+  // Per request, count through a worker's DecisionCounters: this looks the label set up.
+  prometheus::Counter& DecisionCounter(std::string_view cluster, std::string_view tenant,
+                                       std::string_view klass, std::string_view decision,
+                                       std::string_view reason);
   void ObserveQueueWait(double seconds) { queue_wait_->Observe(seconds); }
 
   prometheus::Gauge& QueueDepth(const std::string& cluster, const std::string& klass);

@@ -50,8 +50,8 @@ void SlotPermit::Release() {
 }
 
 AdmissionStep::AdmissionStep(const RuntimeSnapshot& snapshot, const RouteRuntime& route,
-                             http::ServerExchange& exchange, std::minstd_rand& rng)
-    : snapshot_(snapshot), route_(route), exchange_(exchange), rng_(rng) {}
+                             http::ServerExchange& exchange, AdmissionWorkerState& worker)
+    : snapshot_(snapshot), route_(route), exchange_(exchange), worker_(worker) {}
 
 asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
   const auto& adm = snapshot_.admission;
@@ -244,8 +244,8 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
 Rejection AdmissionStep::QuotaExceeded(const admission::GcraDecision& d, uint32_t burst,
                                        std::chrono::nanoseconds refill, std::string_view reason) {
   const auto& identity = *snapshot_.admission.identity;
-  const auto seconds = admission::RetryAfterSeconds429(d.retry_after, identity.retry_after_jitter,
-                                                       identity.retry_after_jitter_cap, rng_());
+  const auto seconds = admission::RetryAfterSeconds429(
+      d.retry_after, identity.retry_after_jitter, identity.retry_after_jitter_cap, worker_.rng());
   Rejection r;
   r.status = http::Status::too_many_requests;
   r.reason = reason;
@@ -265,7 +265,7 @@ Rejection AdmissionStep::Overloaded(std::string_view reason) {
   decision_ = "rejected";
   route_.admission->NoteRejected();
   Count(decision_, reason);
-  const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+  const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(worker_.rng);
   const auto seconds = route_.admission->RetryAfterSeconds(random01);
   Rejection r;
   r.status = http::Status::service_unavailable;
@@ -301,7 +301,7 @@ void AdmissionStep::Count(std::string_view decision, std::string_view reason) {
   if (metrics == nullptr) return;
   const auto cluster =
       route_.cluster != nullptr ? std::string_view(route_.cluster->name()) : std::string_view();
-  metrics->CountDecision(cluster, tenant_name_, class_name_, decision, reason);
+  worker_.decisions.Count(*metrics, cluster, tenant_name_, class_name_, decision, reason);
 }
 
 }  // namespace sluice::proxy

@@ -20,6 +20,7 @@
 #include "admission/cluster_admission.h"
 #include "admission/tenant_registry.h"
 #include "http/server_exchange.h"
+#include "observability/decision_counters.h"
 #include "proxy/runtime_snapshot.h"
 
 namespace sluice::proxy {
@@ -27,9 +28,9 @@ namespace sluice::proxy {
 // A local reply that admission decided on.
 struct Rejection {
   http::Status status = http::Status::too_many_requests;
-  std::string_view reason;  // X-Sluice-Reason
-  http::Fields headers;     // Retry-After, RateLimit*, Cache-Control, WWW-Authenticate
-  std::string body;         // application/problem+json (RFC 9457)
+  std::string_view reason;   // X-Sluice-Reason
+  http::Fields headers;      // Retry-After, RateLimit*, Cache-Control, WWW-Authenticate
+  std::string body;          // application/problem+json (RFC 9457)
   bool client_gone = false;  // nobody to answer: log and count only
 };
 
@@ -51,10 +52,17 @@ class SlotPermit {
   admission::ClusterAdmission* cluster_ = nullptr;
 };
 
+// What one worker keeps across its requests' admission steps.
+struct AdmissionWorkerState {
+  explicit AdmissionWorkerState(uint32_t seed) : rng(seed) {}
+  std::minstd_rand rng;  // Retry-After jitter
+  observability::DecisionCounters decisions;
+};
+
 class AdmissionStep {
  public:
   AdmissionStep(const RuntimeSnapshot& snapshot, const RouteRuntime& route,
-                http::ServerExchange& exchange, std::minstd_rand& rng);
+                http::ServerExchange& exchange, AdmissionWorkerState& worker);
 
   // nullopt: admitted (the slot, if any, is held until this object goes away).
   boost::asio::awaitable<std::optional<Rejection>> Run();
@@ -82,7 +90,7 @@ class AdmissionStep {
   const RuntimeSnapshot& snapshot_;
   const RouteRuntime& route_;
   http::ServerExchange& exchange_;
-  std::minstd_rand& rng_;
+  AdmissionWorkerState& worker_;
   admission::TenantRef tenant_;
   std::string_view tenant_name_ = "other";
   std::string_view class_name_;

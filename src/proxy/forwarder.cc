@@ -57,7 +57,7 @@ asio::awaitable<void> Forwarder::Run() {
   exchange_.SetBodyLimit(max_body);
   // Lives until the response is done: it holds the cluster slot.
   AdmissionStep admission(snapshot_, *route_, exchange_,
-                          gateway_.workers_[exchange_.connection().worker].rng);
+                          gateway_.workers_[exchange_.connection().worker].admission);
   auto rejected = co_await admission.Run();
   tenant_ = admission.tenant();
   class_ = admission.priority_class();

@@ -6,14 +6,15 @@
 // Thread-safety: one instance shared by all workers. The snapshot pointer is an atomic
 // shared_ptr (writer: control thread on reload; readers: every request); per-worker state
 // (request id generators) is indexed by the worker and touched only by that worker.
+#include <spdlog/logger.h>
+
 #include <atomic>
 #include <memory>
-#include <random>
-#include <spdlog/logger.h>
 #include <vector>
 
 #include "http/request_handler.h"
 #include "observability/access_log.h"
+#include "proxy/admission_step.h"
 #include "proxy/request_id.h"
 #include "proxy/runtime_snapshot.h"
 
@@ -33,9 +34,9 @@ class GatewayHandler final : public http::RequestHandler {
   friend class Forwarder;
   // One generator per worker, each on its own cache line so workers never share one.
   struct alignas(64) WorkerState {
-    explicit WorkerState(uint64_t seed) : ids(seed), rng(static_cast<uint32_t>(seed)) {}
+    explicit WorkerState(uint64_t seed) : ids(seed), admission(static_cast<uint32_t>(seed)) {}
     RequestIdGenerator ids;
-    std::minstd_rand rng;  // Retry-After jitter
+    AdmissionWorkerState admission;
   };
 
   std::atomic<std::shared_ptr<const RuntimeSnapshot>> snapshot_;

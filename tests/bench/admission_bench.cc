@@ -8,7 +8,8 @@
 //     shard mutex, hash lookup, LRU splice);
 //   - ClusterAdmission: the gate's fast path (TryEnter + Leave), and the queue path when the
 //     gate is full (Enqueue, then the finishing request hands its slot to the waiter);
-//   - AdmissionMetrics::CountDecision, the labelled counter bumped once per request.
+//   - the labelled decision counter bumped once per request: prometheus-cpp's lookup of the label
+//     set, and the worker's memo (DecisionCounters) that the request path uses.
 // Time is a fixed or stepped fake time point (the algorithms take `now` as an argument), so
 // runs are reproducible: no deadline passes, no standing queue forms, no window closes. The one
 // exception is the shared-bucket GCRA case, which needs a time coherent across threads.
@@ -30,6 +31,7 @@
 #include "bench/bench_config.h"
 #include "core/clock.h"
 #include "observability/admission_metrics.h"
+#include "observability/decision_counters.h"
 
 namespace sluice::bench {
 namespace {
@@ -204,15 +206,26 @@ BENCHMARK(BM_ClusterQueue_EnqueueDispatch)->Arg(0)->Arg(100);
 // ---- 4. Decision counter -------------------------------------------------------------------
 
 // sluice_admission_decisions_total{cluster,tenant,class,decision,reason}: the label set exists
-// already (steady state), so this is the family's lookup plus the increment.
-void BM_AdmissionMetrics_CountDecision(benchmark::State& state) {
+// already (steady state), so this is the family's lookup plus the increment...
+void BM_AdmissionMetrics_DecisionCounterLookup(benchmark::State& state) {
   prometheus::Registry registry;
   observability::AdmissionMetrics metrics(registry);
   for ([[maybe_unused]] auto _ : state) {
-    metrics.CountDecision(kClusterName, "acme", "default", "admitted", "");
+    metrics.DecisionCounter(kClusterName, "acme", "default", "admitted", "").Increment();
   }
 }
-BENCHMARK(BM_AdmissionMetrics_CountDecision);
+BENCHMARK(BM_AdmissionMetrics_DecisionCounterLookup);
+
+// ...and this the worker's memo of it, as the request path counts.
+void BM_DecisionCounters_Count(benchmark::State& state) {
+  prometheus::Registry registry;
+  observability::AdmissionMetrics metrics(registry);
+  observability::DecisionCounters counters;
+  for ([[maybe_unused]] auto _ : state) {
+    counters.Count(metrics, kClusterName, "acme", "default", "admitted", "");
+  }
+}
+BENCHMARK(BM_DecisionCounters_Count);
 
 }  // namespace
 }  // namespace sluice::bench

@@ -95,15 +95,15 @@ template <typename NextRequest>
 asio::awaitable<void> DecideEach(benchmark::State& state, const GatewayAdmission& gateway,
                                  InMemoryExchange& exchange, NextRequest next_request,
                                  std::size_t warmup, Outcomes& outcomes) {
-  std::minstd_rand rng(42);
+  proxy::AdmissionWorkerState worker(42);
   for (std::size_t i = 0; i < warmup; ++i) {
     next_request(exchange);
-    proxy::AdmissionStep step(gateway.snapshot(), gateway.route(), exchange, rng);
+    proxy::AdmissionStep step(gateway.snapshot(), gateway.route(), exchange, worker);
     benchmark::DoNotOptimize(co_await step.Run());
   }
   for ([[maybe_unused]] auto _ : state) {
     next_request(exchange);
-    proxy::AdmissionStep step(gateway.snapshot(), gateway.route(), exchange, rng);
+    proxy::AdmissionStep step(gateway.snapshot(), gateway.route(), exchange, worker);
     outcomes.Count(co_await step.Run());
   }
 }
