@@ -46,14 +46,4 @@ inline void EraseField(Fields& fields, FieldKey key) {
   }
 }
 
-// Appends a field. Beast's insert by name alone would look the name up among the known ones
-// again; FieldKey already knows.
-inline void AppendField(Fields& fields, FieldKey key, std::string_view value) {
-  if (key.field != Field::unknown) {
-    fields.insert(key.field, value);
-  } else {
-    fields.insert(Field::unknown, key.name, value);
-  }
-}
-
 }  // namespace sluice::http

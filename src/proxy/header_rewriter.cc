@@ -57,7 +57,6 @@ void AddThisHop(std::string& via, std::string_view received_protocol) {
   via += kPseudonym;
 }
 
-// Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
 }  // namespace
 
 void StripHopByHop(http::Fields& fields) {
@@ -140,6 +139,7 @@ ForwardedResponseFields RewriteResponseHeaders(http::ResponseHeader& res,
                                                std::string_view request_id) {
   StripHopByHop(res);
   ForwardedResponseFields out;
+  // Every earlier hop is kept, whether they came as one Via field or several (RFC 9110 §7.6.3).
   for (auto it = res.begin(); it != res.end();) {
     const bool via = kVia.Matches(*it);
     if (via) AddEarlierHop(out.via, it->value());
