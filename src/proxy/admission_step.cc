@@ -54,10 +54,16 @@ AdmissionStep::AdmissionStep(const RuntimeSnapshot& snapshot, const RouteRuntime
     : snapshot_(snapshot), route_(route), exchange_(exchange), worker_(worker) {}
 
 asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
+  auto now = DecideNow();
+  if (!now.must_wait) co_return std::move(now.rejection);
+  co_return co_await WaitForSlot();
+}
+
+AdmissionStep::Immediate AdmissionStep::DecideNow() {
   const auto& adm = snapshot_.admission;
   class_index_ = adm.default_class;
   if (adm.tenants != nullptr) {
-    if (auto rejected = ChargeTenant()) co_return rejected;
+    if (auto rejected = ChargeTenant()) return {false, std::move(rejected)};
   }
   const bool tenant_keeps_class = tenant_set_class_ && adm.tenant_class_wins;
   if (route_.has_class && !tenant_keeps_class) class_index_ = route_.class_index;
@@ -66,12 +72,20 @@ asio::awaitable<std::optional<Rejection>> AdmissionStep::Run() {
     // No tenant step and no gate: nothing was decided, so nothing is counted (and the
     // unadmitted path pays nothing for the metric).
     if (adm.tenants != nullptr) Count(decision_, shadow_reason_);
-    co_return std::nullopt;
+    return {};
   }
   if (adm.tenants != nullptr) {
-    if (auto rejected = ChargeShare()) co_return rejected;
+    if (auto rejected = ChargeShare()) return {false, std::move(rejected)};
   }
-  co_return co_await TakeSlot();
+  auto* cluster = route_.admission;
+  if (cluster->TryEnter()) {
+    slot_ = SlotPermit(cluster);
+    Count(decision_, shadow_reason_);
+    return {};
+  }
+  // The limit, not demand, held this request back: the controller needs to know.
+  if (route_.recorder != nullptr) route_.recorder->NoteLimited(exchange_.connection().worker);
+  return {true, std::nullopt};
 }
 
 admission::HeaderLookup AdmissionStep::HeaderLookup() const {
@@ -168,15 +182,8 @@ std::optional<Rejection> AdmissionStep::ChargeShare() {
                        "tenant_share");
 }
 
-asio::awaitable<std::optional<Rejection>> AdmissionStep::TakeSlot() {
+asio::awaitable<std::optional<Rejection>> AdmissionStep::WaitForSlot() {
   auto* cluster = route_.admission;
-  if (cluster->TryEnter()) {
-    slot_ = SlotPermit(cluster);
-    Count(decision_, shadow_reason_);
-    co_return std::nullopt;
-  }
-  // The limit, not demand, held this request back: the controller needs to know.
-  if (route_.recorder != nullptr) route_.recorder->NoteLimited(exchange_.connection().worker);
   const auto ex = co_await asio::this_coro::executor;
   auto wait = std::make_shared<QueueWait>(ex);
   const auto enqueued = Clock::now();

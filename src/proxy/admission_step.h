@@ -64,7 +64,18 @@ class AdmissionStep {
   AdmissionStep(const RuntimeSnapshot& snapshot, const RouteRuntime& route,
                 http::ServerExchange& exchange, AdmissionWorkerState& worker);
 
-  // nullopt: admitted (the slot, if any, is held until this object goes away).
+  // What can be decided at once: admitted (rejection empty), rejected, or the request must wait
+  // in the cluster's queue for a slot (WaitForSlot). Most requests never wait, and deciding
+  // them without a coroutine saves its frame per request.
+  struct Immediate {
+    bool must_wait = false;
+    std::optional<Rejection> rejection;
+  };
+  Immediate DecideNow();
+  // After DecideNow said must_wait: nullopt once admitted.
+  boost::asio::awaitable<std::optional<Rejection>> WaitForSlot();
+
+  // Both in one. nullopt: admitted (the slot, if any, is held until this object goes away).
   boost::asio::awaitable<std::optional<Rejection>> Run();
 
   [[nodiscard]] std::string_view tenant() const { return tenant_name_; }
@@ -76,7 +87,6 @@ class AdmissionStep {
 
  private:
   std::optional<Rejection> ChargeTenant();
-  boost::asio::awaitable<std::optional<Rejection>> TakeSlot();
   std::optional<Rejection> ChargeShare();
   Rejection QuotaExceeded(const admission::GcraDecision& d, uint32_t burst,
                           std::chrono::nanoseconds refill, std::string_view reason);

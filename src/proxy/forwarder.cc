@@ -58,7 +58,9 @@ asio::awaitable<void> Forwarder::Run() {
   // Lives until the response is done: it holds the cluster slot.
   AdmissionStep admission(snapshot_, *route_, exchange_,
                           gateway_.workers_[exchange_.connection().worker].admission);
-  auto rejected = co_await admission.Run();
+  auto immediate = admission.DecideNow();
+  auto rejected = std::move(immediate.rejection);
+  if (immediate.must_wait) rejected = co_await admission.WaitForSlot();
   tenant_ = admission.tenant();
   class_ = admission.priority_class();
   decision_ = admission.decision();
@@ -132,7 +134,9 @@ asio::awaitable<void> Forwarder::Forward() {
     }
     upstream::UpstreamExchange ux(*lease, route_->cluster->config());
     const auto dispatched = Clock::now();
-    auto error = co_await ux.SendHead(req, length, added_fields);
+    ux.StageHead(req, length, added_fields);
+    auto error = UpstreamError::kNone;
+    if (!has_body) error = co_await ux.SendBody({}, /*last=*/true);  // the head alone
     if (error == UpstreamError::kNone && has_body) {
       if (co_await RelayRequestBody(ux, error) == BodyOutcome::kAnswered) co_return;
     }

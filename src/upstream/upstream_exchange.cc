@@ -67,20 +67,16 @@ void AppendRequestHead(std::string& out, const http::RequestHeader& req, http::B
 UpstreamExchange::UpstreamExchange(Connection& conn, const config::ClusterConfig& cfg)
     : conn_(conn), cfg_(cfg) {}
 
-asio::awaitable<UpstreamError> UpstreamExchange::SendHead(const http::RequestHeader& req,
-                                                          http::BodyLength length,
-                                                          std::span<const http::FieldLine> added) {
+void UpstreamExchange::StageHead(const http::RequestHeader& req, http::BodyLength length,
+                                 std::span<const http::FieldLine> added) {
   out_.clear();
   AppendRequestHead(out_, req, length, added);
   request_chunked_ = !length.content_length;
-  const bool has_body = !length.content_length || *length.content_length > 0;
-  if (has_body) co_return UpstreamError::kNone;  // sent with the first body bytes
-  request_done_ = true;
-  co_return co_await Write({}, {});
 }
 
 asio::awaitable<UpstreamError> UpstreamExchange::SendBody(asio::const_buffer data, bool last) {
-  if (request_done_) co_return UpstreamError::kNone;
+  // After the last bytes, nothing more goes out (out_ is empty then: Write sends nothing).
+  if (request_done_) return Write({}, {});
   std::string_view suffix;
   if (request_chunked_) {
     if (data.size() > 0) AppendHex(out_, data.size());
@@ -91,7 +87,7 @@ asio::awaitable<UpstreamError> UpstreamExchange::SendBody(asio::const_buffer dat
     }
   }
   if (last) request_done_ = true;
-  co_return co_await Write(data, suffix);
+  return Write(data, suffix);
 }
 
 asio::awaitable<UpstreamError> UpstreamExchange::Write(asio::const_buffer data,

@@ -28,12 +28,13 @@ class UpstreamExchange {
  public:
   UpstreamExchange(Connection& conn, const config::ClusterConfig& cfg);
 
-  // Serialises the head, `added` after the request's own fields; it is sent at once when the
-  // request has no body, else with the first body bytes. Fields must already be free of
-  // hop-by-hop and framing headers.
-  boost::asio::awaitable<UpstreamError> SendHead(const http::RequestHeader& request,
-                                                 http::BodyLength length,
-                                                 std::span<const http::FieldLine> added = {});
+  // Serialises the head, `added` after the request's own fields. Nothing is sent yet: the head
+  // goes with the first SendBody, which for a request without a body is SendBody({}, true).
+  // Fields must already be free of hop-by-hop and framing headers.
+  void StageHead(const http::RequestHeader& request, http::BodyLength length,
+                 std::span<const http::FieldLine> added = {});
+  // Sends body bytes (and the staged head before the first); `last` ends the body. Not a
+  // coroutine of its own: one coroutine frame fewer per request (its caller awaits Write's).
   boost::asio::awaitable<UpstreamError> SendBody(boost::asio::const_buffer data, bool last);
 
   // Waits (up to the cluster's response timeout) for the final response head; 1xx interim
