@@ -179,6 +179,21 @@ asio::awaitable<BodyRead> UpstreamExchange::ReadBody(asio::mutable_buffer buf) {
     auto& body = parser_->get().body();
     body.data = buf.data();
     body.size = buf.size();
+    // Bytes that came with the head (a small body often did) are parsed here and now: an
+    // asynchronous read would only post its completion and resume this coroutine for them.
+    // (The parser stops after each chunk header: parse on while it uses bytes.)
+    while (conn_.buffer.size() > 0) {
+      boost::system::error_code ec;
+      const std::size_t used = parser_->put(conn_.buffer.data(), ec);
+      conn_.buffer.consume(used);
+      const std::size_t got = buf.size() - parser_->get().body().size;
+      if (ec && ec != beast::http::error::need_buffer && ec != beast::http::error::need_more) {
+        failed_ = true;
+        co_return BodyRead{UpstreamError::kBadResponse};
+      }
+      if (got > 0 || parser_->is_done()) co_return BodyRead{UpstreamError::kNone, got};
+      if (used == 0) break;  // the rest needs bytes still to come
+    }
     conn_.deadline->ArmAfter(cfg_.response_timeout);
     auto [ec, n] = co_await beast::http::async_read_some(conn_.socket, conn_.buffer, *parser_,
                                                          as_tuple(use_awaitable));
