@@ -19,6 +19,7 @@
 #include "http1/header_block_scanner.h"
 #include "http1/request_validator.h"
 #include "http1/response_head_writer.h"
+#include "net/write_now.h"
 
 namespace sluice::http1 {
 
@@ -337,8 +338,17 @@ asio::awaitable<http::error_code> BasicServerSession<S>::WriteBody(asio::const_b
   const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
   if (asio::buffer_size(parts) == 0) co_return http::error_code{};
   response_started_ = true;  // from here on, bytes may be on the wire: no other reply fits
+  std::size_t sent = 0;
+  if constexpr (std::is_same_v<S, asio::ip::tcp::socket>) {
+    sent = net::WriteNow(stream_, parts);
+    if (sent == asio::buffer_size(parts)) {
+      out_.clear();
+      co_return http::error_code{};
+    }
+  }
   deadline_->ArmAfter(context_.options.send_timeout);
-  auto [ec, n] = co_await asio::async_write(stream_, parts, as_tuple(use_awaitable));
+  auto [ec, n] =
+      co_await asio::async_write(stream_, net::Skip(parts, sent), as_tuple(use_awaitable));
   deadline_->Disarm();
   out_.clear();
   if (ec) {

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "http/head_writer.h"
+#include "net/write_now.h"
 
 namespace sluice::upstream {
 
@@ -93,9 +94,16 @@ asio::awaitable<UpstreamError> UpstreamExchange::SendBody(asio::const_buffer dat
 asio::awaitable<UpstreamError> UpstreamExchange::Write(asio::const_buffer data,
                                                        std::string_view suffix) {
   const std::array<asio::const_buffer, 3> parts{asio::buffer(out_), data, asio::buffer(suffix)};
-  if (asio::buffer_size(parts) == 0) co_return UpstreamError::kNone;
+  const std::size_t total = asio::buffer_size(parts);
+  if (total == 0) co_return UpstreamError::kNone;
+  const std::size_t sent = net::WriteNow(conn_.socket, parts);
+  if (sent == total) {
+    out_.clear();
+    co_return UpstreamError::kNone;
+  }
   conn_.deadline->ArmAfter(cfg_.response_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_.socket, parts, as_tuple(use_awaitable));
+  auto [ec, n] =
+      co_await asio::async_write(conn_.socket, net::Skip(parts, sent), as_tuple(use_awaitable));
   conn_.deadline->Disarm();
   out_.clear();
   if (ec) {
