@@ -10,7 +10,6 @@
 
 #include "http/local_reply.h"
 #include "http2/stream.h"
-#include "net/write_now.h"
 
 namespace sluice::http2 {
 
@@ -128,15 +127,11 @@ asio::awaitable<void> ServerSession<S>::WriteLoop() {
       writer_waiting_ = false;
       continue;
     }
-    std::array<asio::const_buffer, 1> pending{asio::buffer(out)};
-    if constexpr (std::is_same_v<S, asio::ip::tcp::socket>) {
-      const std::size_t sent = net::WriteNow(stream_, pending);
-      if (sent == out.size()) continue;
-      pending = net::Skip(pending, sent);
-    }
+    // Always asynchronous (no net::WriteNow here): while the write's completion waits for its
+    // turn, other streams' responses gather, and the next write takes them all at once.
     write_started_ = clock_.Now();
     RearmTimer();
-    auto [ec, n] = co_await asio::async_write(stream_, pending, as_tuple(use_awaitable));
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), as_tuple(use_awaitable));
     write_started_.reset();
     if (ec) break;
   }

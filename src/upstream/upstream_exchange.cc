@@ -2,6 +2,8 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -197,6 +199,10 @@ asio::awaitable<BodyRead> UpstreamExchange::ReadBody(asio::mutable_buffer buf) {
       const std::size_t got = buf.size() - parser_->get().body().size;
       if (ec && ec != beast::http::error::need_buffer && ec != beast::http::error::need_more) {
         failed_ = true;
+        // Reported a turn later, as an asynchronous read would: an HTTP/2 front end first
+        // sends what it already queued for the client (a reset now would discard its head).
+        const auto executor = co_await asio::this_coro::executor;
+        co_await asio::post(executor, use_awaitable);
         co_return BodyRead{UpstreamError::kBadResponse};
       }
       if (got > 0 || parser_->is_done()) co_return BodyRead{UpstreamError::kNone, got};

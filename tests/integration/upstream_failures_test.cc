@@ -133,6 +133,27 @@ TEST_F(H2UpstreamFailuresTest, BadChunkAfterHeadWasSentResetsTheStreamOnly) {
   EXPECT_TRUE(client.connection_open());
 }
 
+// A small good piece and the bad chunk come in one read: the head queued for the client must
+// still go out before the reset (a reset submitted first discards it).
+TEST_F(H2UpstreamFailuresTest, BadChunkAfterASmallFirstPieceStillSendsTheHeadFirst) {
+  const std::string good(100, 'g');
+  char size[16];
+  std::snprintf(size, sizeof(size), "%zx", good.size());
+  upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                              std::string(size) + "\r\n" + good + "\r\nzz\r\nbad\r\n0\r\n\r\n"));
+  H2Client client;
+  ASSERT_TRUE(client.Connect(port())) << client.error();
+  auto res = client.Get("/");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_TRUE(res.closed);
+  EXPECT_EQ(res.reset_code, h2error::kInternalError) << "the truncated body must not look complete";
+  EXPECT_LE(res.body.size(), good.size());
+  auto next = client.Get("/next");
+  EXPECT_TRUE(next.complete());
+  EXPECT_EQ(next.status, 200);
+  EXPECT_TRUE(client.connection_open());
+}
+
 TEST_F(H2UpstreamFailuresTest, ShortContentLengthBodyResetsTheStreamOnly) {
   upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-ten!!",
                               /*close_after=*/true));
