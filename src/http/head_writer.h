@@ -5,7 +5,10 @@
 // by piece was a visible share of the CPU per proxied request (loadtest/RESULTS.md, issue 5).
 //
 // Thread-safety: as the string written to.
+#include <array>
+#include <charconv>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -43,6 +46,20 @@ class HeadWriter {
   std::string& out_;
   std::size_t start_;
   char* at_;
+};
+
+// A number's decimal digits, for a status code or a Content-Length.
+class Digits {
+ public:
+  explicit Digits(uint64_t n)
+      : end_(std::to_chars(text_.data(), text_.data() + text_.size(), n).ptr) {}
+  [[nodiscard]] std::string_view view() const {
+    return {text_.data(), static_cast<std::size_t>(end_ - text_.data())};
+  }
+
+ private:
+  std::array<char, 20> text_{};
+  char* end_;
 };
 
 }  // namespace sluice::http

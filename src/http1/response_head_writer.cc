@@ -1,9 +1,7 @@
 #include "http1/response_head_writer.h"
 
-#include <array>
 #include <boost/beast/core/string.hpp>
 #include <charconv>
-#include <cstdint>
 
 #include "http/head_writer.h"
 
@@ -15,16 +13,6 @@ namespace {
 // CRLF (15), the longest framing line ("Content-Length: " with 20 digits, 38), a Connection
 // line (24) and the blank line (2).
 constexpr std::size_t kHeadSlack = 96;
-
-// A number's decimal digits.
-struct Digits {
-  explicit Digits(uint64_t n) : end(std::to_chars(text.data(), text.data() + text.size(), n).ptr) {}
-  [[nodiscard]] std::string_view view() const {
-    return {text.data(), static_cast<std::size_t>(end - text.data())};
-  }
-  std::array<char, 20> text{};
-  char* end;
-};
 
 // The head's own fields that the framing sluice writes replaces: the hop-by-hop ones (see
 // IsHopByHop) and Content-Length. Beast gives every known name its enum, and all of these are
@@ -87,7 +75,7 @@ void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
   for (const auto& f : added) most += http::HeadWriter::LineSize(f.name, f.value);
   http::HeadWriter w(out, most);
   w.Put("HTTP/1.1 ");
-  w.Put(Digits(head.result_int()).view());
+  w.Put(http::Digits(head.result_int()).view());
   w.Put(" ");
   w.Put(reason);
   w.Put("\r\n");
@@ -100,7 +88,7 @@ void AppendResponseHead(std::string& out, const http::ResponseHeader& head,
     }
   }
   if (framing.content_length) {
-    w.Line("Content-Length", Digits(*length.content_length).view());
+    w.Line("Content-Length", http::Digits(*length.content_length).view());
   } else if (framing.chunked) {
     w.Put("Transfer-Encoding: chunked\r\n");
   }

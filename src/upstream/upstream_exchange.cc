@@ -57,10 +57,7 @@ void AppendRequestHead(std::string& out, const http::RequestHeader& req, http::B
   if (!length.content_length) {
     head.Put("Transfer-Encoding: chunked\r\n");
   } else if (*length.content_length > 0 || MethodExpectsBody(req.method())) {
-    std::array<char, 20> digits{};
-    const auto end =
-        std::to_chars(digits.data(), digits.data() + digits.size(), *length.content_length).ptr;
-    head.Line("Content-Length", std::string_view(digits.data(), end - digits.data()));
+    head.Line("Content-Length", http::Digits(*length.content_length).view());
   }
   head.Put("\r\n");
 }

@@ -68,7 +68,36 @@ INSTANTIATE_TEST_SUITE_P(
 
 using UpstreamFailuresTest = ProtocolProxyFixture;
 using Http1UpstreamFailuresTest = ProxyFixture;
-using H2UpstreamFailuresTest = ProxyFixture;
+
+// A chunked response whose first chunk, `good`, is fine and whose next chunk size is not hex.
+std::string GoodChunkThenBadChunk(const std::string& good) {
+  char size[16];
+  std::snprintf(size, sizeof(size), "%zx", good.size());
+  return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(size) + "\r\n" +
+         good + "\r\nzz\r\nbad\r\n0\r\n\r\n";
+}
+
+class H2UpstreamFailuresTest : public ProxyFixture {
+ protected:
+  // The head and the good bytes reach the client, then the stream is reset; the connection
+  // and its next stream go on.
+  void ExpectResetAfterAGoodFirstChunk(std::size_t good_bytes) {
+    const std::string good(good_bytes, 'g');
+    upstream.Enqueue(Reply::Raw(GoodChunkThenBadChunk(good)));
+    H2Client client;
+    ASSERT_TRUE(client.Connect(port())) << client.error();
+    auto res = client.Get("/");
+    EXPECT_EQ(res.status, 200);
+    EXPECT_TRUE(res.closed);
+    EXPECT_EQ(res.reset_code, h2error::kInternalError)
+        << "the truncated body must not look complete";
+    EXPECT_LE(res.body.size(), good.size());
+    auto next = client.Get("/next");
+    EXPECT_TRUE(next.complete());
+    EXPECT_EQ(next.status, 200);
+    EXPECT_TRUE(client.connection_open());
+  }
+};
 
 // Regression (fixed in bc1c976): the response head is held back until the first body write;
 // when the very first body read failed the client got a closed connection and no bytes at all
@@ -85,11 +114,7 @@ TEST_P(UpstreamFailuresTest, BadChunkBeforeAnyBodyGets502) {
 
 TEST_F(Http1UpstreamFailuresTest, BadChunkAfterHeadWasSentClosesClientConnection) {
   // Enough good body first that the head and the first chunk must already be on the wire.
-  const std::string good(20000, 'g');
-  char size[16];
-  std::snprintf(size, sizeof(size), "%zx", good.size());
-  upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                              std::string(size) + "\r\n" + good + "\r\nzz\r\nbad\r\n0\r\n\r\n"));
+  upstream.Enqueue(Reply::Raw(GoodChunkThenBadChunk(std::string(20000, 'g'))));
   RawClient client(port());
   ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
   const std::string received = client.ReadUntilClosed(3s);
@@ -115,43 +140,13 @@ TEST_F(Http1UpstreamFailuresTest, ShortContentLengthBodyClosesClientConnection) 
 // HTTP/2 has no connection to close for one response: the stream is reset instead, so the
 // client still cannot take the truncated body for a whole one, and its other streams go on.
 TEST_F(H2UpstreamFailuresTest, BadChunkAfterHeadWasSentResetsTheStreamOnly) {
-  const std::string good(20000, 'g');
-  char size[16];
-  std::snprintf(size, sizeof(size), "%zx", good.size());
-  upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                              std::string(size) + "\r\n" + good + "\r\nzz\r\nbad\r\n0\r\n\r\n"));
-  H2Client client;
-  ASSERT_TRUE(client.Connect(port())) << client.error();
-  auto res = client.Get("/");
-  EXPECT_EQ(res.status, 200);
-  EXPECT_TRUE(res.closed);
-  EXPECT_EQ(res.reset_code, h2error::kInternalError) << "the truncated body must not look complete";
-  EXPECT_LE(res.body.size(), good.size());
-  auto next = client.Get("/next");
-  EXPECT_TRUE(next.complete());
-  EXPECT_EQ(next.status, 200);
-  EXPECT_TRUE(client.connection_open());
+  ExpectResetAfterAGoodFirstChunk(20000);
 }
 
 // A small good piece and the bad chunk come in one read: the head queued for the client must
 // still go out before the reset (a reset submitted first discards it).
 TEST_F(H2UpstreamFailuresTest, BadChunkAfterASmallFirstPieceStillSendsTheHeadFirst) {
-  const std::string good(100, 'g');
-  char size[16];
-  std::snprintf(size, sizeof(size), "%zx", good.size());
-  upstream.Enqueue(Reply::Raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
-                              std::string(size) + "\r\n" + good + "\r\nzz\r\nbad\r\n0\r\n\r\n"));
-  H2Client client;
-  ASSERT_TRUE(client.Connect(port())) << client.error();
-  auto res = client.Get("/");
-  EXPECT_EQ(res.status, 200);
-  EXPECT_TRUE(res.closed);
-  EXPECT_EQ(res.reset_code, h2error::kInternalError) << "the truncated body must not look complete";
-  EXPECT_LE(res.body.size(), good.size());
-  auto next = client.Get("/next");
-  EXPECT_TRUE(next.complete());
-  EXPECT_EQ(next.status, 200);
-  EXPECT_TRUE(client.connection_open());
+  ExpectResetAfterAGoodFirstChunk(100);
 }
 
 TEST_F(H2UpstreamFailuresTest, ShortContentLengthBodyResetsTheStreamOnly) {
