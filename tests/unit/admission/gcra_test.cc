@@ -201,6 +201,72 @@ TEST(GcraBucketTest, RescaleHalfUsedBurstDoublingKeepsHalfUsed) {
   EXPECT_EQ(bucket.Peek(clock.Now(), to).reset, Duration(1s));
 }
 
+// A request that looked its tenant up before a reload reaches the bucket after it: the bucket,
+// rescaled, counts in the new policy, so the old one passed in changes nothing.
+TEST(GcraBucketTest, ACallerWithThePolicyBeforeARescaleSpendsAtTheNewOne) {
+  FakeClock clock;
+  const GcraBucket::Policy slow{5.0, 50};
+  const GcraBucket::Policy fast{20.0, 50};
+  GcraBucket stale;
+  GcraBucket fresh;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(stale.TryTake(clock.Now(), 1, slow).allowed);
+    ASSERT_TRUE(fresh.TryTake(clock.Now(), 1, slow).allowed);
+  }
+  clock.Advance(30ms);
+  stale.Rescale(slow, fast, clock.Now());
+  fresh.Rescale(slow, fast, clock.Now());
+  // Empty at 5/s is empty at 20/s. Before the fix the old policy saw three quarters of a 10 s
+  // tolerance free, admitted, and left 200 ms (four tokens at 20/s) of debt behind.
+  const GcraDecision old_view = stale.TryTake(clock.Now(), 1, slow);
+  const GcraDecision new_view = fresh.TryTake(clock.Now(), 1, fast);
+  EXPECT_FALSE(old_view.allowed);
+  EXPECT_EQ(old_view.retry_after, new_view.retry_after);
+  EXPECT_EQ(old_view.remaining, new_view.remaining);
+  // And from then on both buckets refill at 20/s, whichever policy the callers pass.
+  clock.Advance(GcraBucket::EmissionInterval(fast));
+  EXPECT_TRUE(stale.TryTake(clock.Now(), 1, slow).allowed);
+  EXPECT_TRUE(fresh.TryTake(clock.Now(), 1, fast).allowed);
+  EXPECT_EQ(stale.Peek(clock.Now(), slow).reset, fresh.Peek(clock.Now(), fast).reset);
+}
+
+// Takers racing a Rescale on another thread, at a frozen clock. k tokens taken at a burst of 1000
+// before the Rescale leave ⌈k/2⌉ in use at a burst of 500, and 500 − ⌈k/2⌉ to take after it:
+// 500 + ⌊k/2⌋ in all, at most 1000 whatever the interleaving, as long as every taker counts in
+// one policy or the other. With 400 taken first, a taker that kept counting in the old policy
+// after the Rescale would let 1000 − 200 more through: 1200.
+TEST(GcraBucketTest, TakersRacingARescaleAdmitNoMoreThanEitherPolicyAllows) {
+  FakeClock clock;
+  const GcraBucket::Policy before{1.0, 1000};
+  const GcraBucket::Policy after{1.0, 500};
+  constexpr int kTakenFirst = 400;
+  for (int run = 0; run < 20; ++run) {
+    GcraBucket bucket;
+    for (int i = 0; i < kTakenFirst; ++i)
+      ASSERT_TRUE(bucket.TryTake(clock.Now(), 1, before).allowed);
+    std::atomic<int> admitted{kTakenFirst};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        while (!go.load(std::memory_order_acquire)) {
+        }
+        int mine = 0;
+        for (int i = 0; i < 1000; ++i) {
+          mine += bucket.TryTake(clock.Now(), 1, before).allowed ? 1 : 0;
+        }
+        admitted.fetch_add(mine);
+      });
+    }
+    go.store(true, std::memory_order_release);
+    bucket.Rescale(before, after, clock.Now());
+    for (auto& th : threads) th.join();
+    EXPECT_GE(admitted.load(), 500 + kTakenFirst / 2) << "run " << run;
+    EXPECT_LE(admitted.load(), 1000) << "run " << run;
+    EXPECT_EQ(bucket.Peek(clock.Now(), before).remaining, 0u) << "run " << run;
+  }
+}
+
 TEST(GcraBucketTest, ConcurrentTakersAtAFrozenClockAdmitExactlyTheBurst) {
   FakeClock clock;
   GcraBucket bucket;
