@@ -8,7 +8,8 @@ WorkerPool::WorkerPool(std::size_t threads) {
     // Each context is run by exactly one thread, and a socket or timer is only ever touched from
     // its own worker (other threads post to the context, which stays locked): Asio can skip the
     // per-descriptor lock it would otherwise take twice for every read and write.
-    contexts_.push_back(std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
+    contexts_.push_back(
+        std::make_unique<boost::asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     guards_.emplace_back(boost::asio::make_work_guard(*contexts_.back()));
   }
 }
