@@ -115,7 +115,8 @@ asio::awaitable<UpstreamError> UpstreamExchange::Write(asio::const_buffer data,
 UpstreamError UpstreamExchange::Classify(const boost::system::error_code& ec) const {
   if (conn_.deadline->expired()) return UpstreamError::kTimeout;
   const auto& http_errors = make_error_code(beast::http::error::end_of_stream).category();
-  if (ec.category() == http_errors && ec != beast::http::error::end_of_stream && ec != beast::http::error::partial_message) {
+  if (ec.category() == http_errors && ec != beast::http::error::end_of_stream &&
+      ec != beast::http::error::partial_message) {
     return UpstreamError::kBadResponse;  // a parse error: bad status line, chunking, length
   }
   return UpstreamError::kReset;
@@ -146,6 +147,15 @@ asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {
     head_request_ = head_request;
     if (head_request) parser_->skip(true);
     conn_.deadline->ArmAfter(cfg_.response_timeout);
+    if (conn_.buffer.size() == 0) {
+      // Let the worker's other ready work run first. The request has only just been written, and
+      // Asio tries a read at once: straight after the write, that read found no answer yet for
+      // one request in six (HTTP/2, 10 streams), a wasted recvfrom (EAGAIN) as dear as a real
+      // one. One turn later, for one in 1,400. The turn costs more instructions than it saves,
+      // but fewer syscalls: 5 % less proxy CPU per request (loadtest/RESULTS.md).
+      const auto executor = co_await asio::this_coro::executor;
+      co_await asio::post(executor, use_awaitable);
+    }
     auto [ec, n] = co_await beast::http::async_read_header(conn_.socket, conn_.buffer, *parser_,
                                                            as_tuple(use_awaitable));
     conn_.deadline->Disarm();
