@@ -60,7 +60,7 @@
 // P₀ × (L ÷ X) ÷ S₀. Above the band, with this window's p99 above the setpoint too, the objective
 // cannot be met at any limit. The measured tail is what tells the cases apart with no constant
 // for either: exponential service has P₀ ≈ 4.6 × S₀ (12 ms × 5 → p99 ≈ 276 ms: infeasible),
-// the loadtest stub's fixed 50 ms has P₀ ≈ S₀ (× 3 → 150 ms: feasible, though its first slow
+// the loadtest backend's fixed 50 ms has P₀ ≈ S₀ (× 3 → 150 ms: feasible, though its first slow
 // windows' latency, a queue built at the old speed, is above the band). A lower bound on purpose:
 // where demand never reached the knee, L is smaller than what the backend serves at once, and
 // the verdict errs towards feasible. The evidence expires after kBaseHorizon.
