@@ -27,6 +27,19 @@ std::size_t WriteNow(boost::asio::ip::tcp::socket& socket, const ConstBufferSequ
   return ec ? 0 : written;
 }
 
+// The same for a gather of parts; when only one part has bytes (a request head without a body,
+// say), that part alone, as a plain send: the kernel then has no vector to copy in (sendmsg with
+// one full and two empty parts cost more per call than send, perf, HTTP/2 at 10 streams).
+template <std::size_t N>
+std::size_t WriteNow(boost::asio::ip::tcp::socket& socket,
+                     const std::array<boost::asio::const_buffer, N>& parts) {
+  const auto full = [](const boost::asio::const_buffer& b) { return b.size() > 0; };
+  if (std::count_if(parts.begin(), parts.end(), full) == 1) {
+    return WriteNow(socket, *std::find_if(parts.begin(), parts.end(), full));
+  }
+  return WriteNow<std::array<boost::asio::const_buffer, N>>(socket, parts);
+}
+
 // `parts` without their first `n` bytes.
 template <std::size_t N>
 std::array<boost::asio::const_buffer, N> Skip(std::array<boost::asio::const_buffer, N> parts,

@@ -48,6 +48,22 @@ TEST(WriteNowTest, WritesASmallMessageWholeAtOnce) {
   EXPECT_EQ(got, head + rest);
 }
 
+// One part with bytes among empty ones goes out as that part alone (a plain send); two or more
+// as one gather. Either way the peer reads the bytes in order and nothing else.
+TEST(WriteNowTest, WritesTheOnlyFullPartOrTheWholeGather) {
+  SocketPair pair;
+  const std::string body = "hello", head = "ab", tail = "cd";
+  const std::array<asio::const_buffer, 3> single{asio::const_buffer{}, asio::buffer(body),
+                                                 asio::const_buffer{}};
+  const std::array<asio::const_buffer, 3> gather{asio::buffer(head), asio::const_buffer{},
+                                                 asio::buffer(tail)};
+  ASSERT_EQ(WriteNow(pair.client, single), body.size());
+  ASSERT_EQ(WriteNow(pair.client, gather), head.size() + tail.size());
+  std::string got(body.size() + head.size() + tail.size(), '\0');
+  asio::read(pair.server, asio::buffer(got));
+  EXPECT_EQ(got, "helloabcd");
+}
+
 TEST(WriteNowTest, NeverBlocksWhenThePeerReadsNothing) {
   SocketPair pair;
   const std::vector<char> chunk(1 << 20, 'x');
