@@ -3,7 +3,6 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -153,8 +152,7 @@ asio::awaitable<UpstreamError> UpstreamExchange::ReadHead(bool head_request) {
       // one request in six (HTTP/2, 10 streams), a wasted recvfrom (EAGAIN) as dear as a real
       // one. One turn later, for one in 1,400. The turn costs more instructions than it saves,
       // but fewer syscalls: 5 % less proxy CPU per request (loadtest/RESULTS.md).
-      const auto executor = co_await asio::this_coro::executor;
-      co_await asio::post(executor, use_awaitable);
+      co_await asio::post(use_awaitable);  // on this coroutine's executor
     }
     auto [ec, n] = co_await beast::http::async_read_header(conn_.socket, conn_.buffer, *parser_,
                                                            as_tuple(use_awaitable));
@@ -208,8 +206,7 @@ asio::awaitable<BodyRead> UpstreamExchange::ReadBody(asio::mutable_buffer buf) {
         failed_ = true;
         // Reported a turn later, as an asynchronous read would: an HTTP/2 front end first
         // sends what it already queued for the client (a reset now would discard its head).
-        const auto executor = co_await asio::this_coro::executor;
-        co_await asio::post(executor, use_awaitable);
+        co_await asio::post(use_awaitable);  // on this coroutine's executor
         co_return BodyRead{UpstreamError::kBadResponse};
       }
       if (got > 0 || parser_->is_done()) co_return BodyRead{UpstreamError::kNone, got};
