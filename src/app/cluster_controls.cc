@@ -55,7 +55,7 @@ struct ClusterControls::Entry {
   control::ClusterController controller;
   // Enforcing with tenants only. Shared: snapshots hold it, and a reload replaces it.
   std::shared_ptr<admission::TenantShares> shares;
-  std::vector<std::string> share_names;             // metric label per share slot
+  std::vector<std::string> share_names;  // metric label per share slot
 };
 
 ClusterControls::ClusterControls(observability::AdmissionMetrics& metrics,

@@ -149,20 +149,20 @@ struct ControllerState {
   core::TimePoint last_decrease_at{};
   bool starting = true;  // slow start: no sign of the knee or of overload yet
   // Knee estimation (see the class comment).
-  double base_p10_s = 0;        // the p10 without backend queueing; 0 until known
-  double base_mean_s = 0;       // the mean latency without backend queueing: the service time
-  double base_mean_samples = 0; // samples behind base_mean_s while it is their plain mean
-  double base_p99_s = 0;        // the p99 of those windows: the service time's tail
-  double base_throughput = 0;   // of the last window without backend queueing
+  double base_p10_s = 0;         // the p10 without backend queueing; 0 until known
+  double base_mean_s = 0;        // the mean latency without backend queueing: the service time
+  double base_mean_samples = 0;  // samples behind base_mean_s while it is their plain mean
+  double base_p99_s = 0;         // the p99 of those windows: the service time's tail
+  double base_throughput = 0;    // of the last window without backend queueing
   SlowdownEvidence slowdown;
   KneeDescent descent;
-  double knee = 0;              // the last estimate of the backend's knee (smoothed); 0: none
+  double knee = 0;  // the last estimate of the backend's knee (smoothed); 0: none
   // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
   // window that measures. probe_return_limit is the limit before it.
   int probe_phase = 0;
   double probe_return_limit = 0;
   core::TimePoint next_probe_at{};
-  double epoch_min_p10_s = 0;   // the lowest p10 since base_epoch_start (the next baseline)
+  double epoch_min_p10_s = 0;  // the lowest p10 since base_epoch_start (the next baseline)
   core::TimePoint base_epoch_start{};
   double last_p10_s = 0;
 
@@ -209,15 +209,15 @@ class Controller {
   static constexpr double kQueueTolerance = 0.10;  // p10 this far above its baseline: queueing
   static constexpr auto kBaseHorizon = std::chrono::seconds(10);
   static constexpr double kSlowerThroughput = 0.67;
-  static constexpr double kSaturated = 0.9;  // in flight ÷ limit: the limit is always full
+  static constexpr double kSaturated = 0.9;   // in flight ÷ limit: the limit is always full
   static constexpr double kBusyEnough = 0.7;  // in flight ÷ limit: growing it may help
   static constexpr auto kProbeInterval = std::chrono::seconds(10);
-  static constexpr double kProbeDepth = 0.10;  // the probe runs the limit this much lower
-  static constexpr double kNarrowService = 1.5;  // mean ÷ p10 below this: probe (see Probe)
+  static constexpr double kProbeDepth = 0.10;      // the probe runs the limit this much lower
+  static constexpr double kNarrowService = 1.5;    // mean ÷ p10 below this: probe (see Probe)
   static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
-  static constexpr double kDescentDepth = 0.75;  // in flight ÷ at a descent's start: judge it
-  static constexpr double kBaseMeanFall = 0.3;  // EWMA gains of the baseline mean
-  static constexpr double kBaseMeanRise = 0.15;  // a baseline lost this much: backend slower
+  static constexpr double kDescentDepth = 0.75;    // in flight ÷ at a descent's start: judge it
+  static constexpr double kBaseMeanFall = 0.3;     // EWMA gains of the baseline mean
+  static constexpr double kBaseMeanRise = 0.15;    // a baseline lost this much: backend slower
   // Until this many samples stand behind it, the service time is their plain mean, not an EWMA:
   // its first window (slow start: a few dozen samples) is too noisy to seed an average that
   // rises slowly and only on clean windows (sim, 70 % load, exponential service: seeded 27 %

@@ -40,7 +40,8 @@ asio::awaitable<void> Forwarder::Run() {
                     ? std::string(incoming_id)
                     : gateway_.workers_[exchange_.connection().worker].ids.Next();
 
-  const auto route_index = snapshot_.router.Match(http::FieldValue(req, {http::Field::host}), req.target());
+  const auto route_index =
+      snapshot_.router.Match(http::FieldValue(req, {http::Field::host}), req.target());
   if (!route_index) {
     co_await Reply(Status::not_found, "no_route", "no route matches this host and path");
     co_return;
@@ -80,8 +81,8 @@ asio::awaitable<void> Forwarder::Reject(Rejection rejection) {
     co_return;
   }
   status_ = static_cast<int>(rejection.status);
-  http::LocalReply reply{rejection.status, std::string(rejection.reason),
-                         std::move(rejection.body), "application/problem+json"};
+  http::LocalReply reply{rejection.status, std::string(rejection.reason), std::move(rejection.body),
+                         "application/problem+json"};
   reply.extra_headers = std::move(rejection.headers);
   reply.extra_headers.set("X-Request-Id", request_id_);
   const bool head = exchange_.request().method() == http::Verb::head;
@@ -173,8 +174,8 @@ asio::mutable_buffer Forwarder::RelayBuffer(std::optional<uint64_t> body_length)
   return asio::buffer(buffer_.get(), buffer_size_);
 }
 
-asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
-    upstream::UpstreamExchange& ux, UpstreamError& error) {
+asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(upstream::UpstreamExchange& ux,
+                                                                    UpstreamError& error) {
   const auto length = exchange_.request_body_length();
   const auto buffer = RelayBuffer(length.content_length);
   for (;;) {
@@ -197,8 +198,8 @@ asio::awaitable<Forwarder::BodyOutcome> Forwarder::RelayRequestBody(
         co_return BodyOutcome::kAnswered;
     }
     bytes_in_ += read.bytes;
-    const bool last = read.bytes == 0 ||
-                      (length.content_length && bytes_in_ >= *length.content_length);
+    const bool last =
+        read.bytes == 0 || (length.content_length && bytes_in_ >= *length.content_length);
     error = co_await ux.SendBody(asio::buffer(buffer.data(), read.bytes), last);
     if (error != UpstreamError::kNone) co_return BodyOutcome::kUpstreamFailed;
     if (last) co_return BodyOutcome::kSent;
@@ -267,8 +268,7 @@ asio::awaitable<void> Forwarder::Reply(Status status, std::string_view reason,
   if (!head) bytes_out_ = text.size() + 1;  // SendLocalReply ends the body with a newline
 }
 
-void Forwarder::CompleteSample(std::optional<control::InflightEntry>& sample,
-                               UpstreamError error) {
+void Forwarder::CompleteSample(std::optional<control::InflightEntry>& sample, UpstreamError error) {
   // Resets, timeouts and refused connections are the backend's drops; running out of pooled
   // connections is sluice's own limit and tells the controller nothing.
   if (sample && upstream::IsBackendFailure(error)) sample->Complete(Clock::now(), true);
@@ -292,7 +292,8 @@ void Forwarder::ClientGone() {
 void Forwarder::Record() {
   const auto& conn = exchange_.connection();
   const double total = core::ToSeconds(Clock::now() - start_);
-  auto* stats = route_ ? route_->stats[conn.listener_index] : snapshot_.no_route[conn.listener_index];
+  auto* stats =
+      route_ ? route_->stats[conn.listener_index] : snapshot_.no_route[conn.listener_index];
   stats->Record(status_, total);
   auto& log = gateway_.access_log_;
   if (!log.enabled()) return;

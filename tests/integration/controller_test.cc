@@ -21,7 +21,9 @@ class ControllerFixture : public ProxyFixture {
                           .max_limit = initial_limit,
                           .initial_limit = initial_limit,
                           .mode = mode};
-    cluster.queue = {.capacity = 10, .low_watermark = 5, .high_watermark = 8,
+    cluster.queue = {.capacity = 10,
+                     .low_watermark = 5,
+                     .high_watermark = 8,
                      .max_wait = std::chrono::seconds(5)};
   }
   std::optional<double> Metric(std::string_view name) {

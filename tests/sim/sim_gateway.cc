@@ -30,8 +30,7 @@ SimGateway::SimGateway(EventLoop& loop, ModelBackend& backend, Rng& rng, const S
       rng_(rng),
       config_(config),
       admission_(std::make_unique<admission::ClusterAdmission>(
-          GatedCluster(config), /*class_count=*/1, /*sheddable_from=*/1,
-          std::vector<uint32_t>{1})),
+          GatedCluster(config), /*class_count=*/1, /*sheddable_from=*/1, std::vector<uint32_t>{1})),
       recorder_(/*workers=*/1, loop.now()),
       controller_(algorithm ? nullptr
                             : std::make_unique<control::ClusterController>(
@@ -53,8 +52,8 @@ void SimGateway::ScheduleArrival() {
   const double per_second = rate_(loop_.now());
   if (per_second <= 0) return;
   std::exponential_distribution<double> gap(per_second);
-  const auto next =
-      loop_.now() + std::chrono::duration_cast<core::Duration>(std::chrono::duration<double>(gap(rng_)));
+  const auto next = loop_.now() + std::chrono::duration_cast<core::Duration>(
+                                      std::chrono::duration<double>(gap(rng_)));
   if (next > arrivals_until_) return;
   loop_.At(next, [this] {
     Arrive();

@@ -293,9 +293,10 @@ TEST(ControllerTest, ADescentThatDrainsAQueueKeepsTheServiceTime) {
   r.state.limit = 60;  // 30 served at once, 30 waiting in the backend
   for (int i = 0; i < 10; ++i) {
     // 600/s at its maximum; the mean is limit ÷ 600/s: it falls with the limit.
-    WindowStats w = AtSixHundred(1000, std::chrono::duration_cast<Duration>(
-                                           std::chrono::duration<double>(r.state.limit / 600)),
-                                 2ms);
+    WindowStats w = AtSixHundred(
+        1000,
+        std::chrono::duration_cast<Duration>(std::chrono::duration<double>(r.state.limit / 600)),
+        2ms);
     r.Step(w);
     EXPECT_EQ(r.state.base_mean_s, 0.05);
   }
