@@ -208,17 +208,22 @@ std::string ClusterControls::Json() const {
     const auto& c = entry->controller;
     const auto& s = c.state();
     const auto& w = c.last_window();
+    const control::KneeFit fit = control::KneeFitter::Fit(s.load_curve);
     out += fmt::format(
         R"({}{}:{{"mode":"{}","enforce":{},"limit":{},"limit_exact":{:.3f},"slo_p99_seconds":{},)"
         R"("setpoint_seconds":{},"p99_smoothed_seconds":{},"slo_infeasible":{},"starting":{},)"
         R"("base_p10_seconds":{},"service_time_seconds":{},"knee":{:.3f},)"
+        R"("load_curve":{{"verdict":"{}","knee":{:.1f},"knee_low":{:.1f},"knee_high":{:.1f},)"
+        R"("service_time_seconds":{},"samples":{:.0f}}},)"
         R"("last_window":{{"seconds":{},"samples":{},"drops":{},"limited":{},"p99_seconds":{},)"
         R"("p10_seconds":{},"mean_seconds":{},"throughput":{}}}}})",
         first ? "" : ",", observability::JsonString(name), control::ModeName(s.mode), c.enforcing(),
         c.computed_limit(), s.limit, core::ToSeconds(c.params().slo_p99),
         c.params().setpoint_seconds(), s.smoothed_s, s.slo_infeasible, s.starting, s.base_p10_s,
-        s.base_mean_s, s.knee, core::ToSeconds(w.duration), w.samples, w.drops, w.limited,
-        core::ToSeconds(w.p99), core::ToSeconds(w.p10), core::ToSeconds(w.mean), w.throughput());
+        s.base_mean_s, s.knee, control::KindName(fit.kind), fit.knee, fit.knee_low, fit.knee_high,
+        fit.service_s, s.load_curve.Total(), core::ToSeconds(w.duration), w.samples, w.drops,
+        w.limited, core::ToSeconds(w.p99), core::ToSeconds(w.p10), core::ToSeconds(w.mean),
+        w.throughput());
     first = false;
   }
   return out + "}";

@@ -35,6 +35,7 @@ struct alignas(64) ClusterRecorder::Shard {
   // than samples and drops) so that every window's difference of each is >= 0 on its own and
   // samples - drops can never wrap, whatever the reader's timing.
   LatencyHistogram latency;
+  LoadCurve load;
   std::atomic<uint64_t> successes{0};
   std::atomic<uint64_t> drops{0};
   std::atomic<uint64_t> limited{0};
@@ -48,7 +49,7 @@ struct alignas(64) ClusterRecorder::Shard {
 
   void Append(InflightEntry& entry);
   void Unlink(InflightEntry& entry);
-  void RecordSample(Duration elapsed, bool drop);
+  void RecordSample(Duration elapsed, bool drop, uint32_t concurrency);
   void PublishOldest();
   [[nodiscard]] uint64_t Samples() const {
     return successes.load(std::memory_order_relaxed) + drops.load(std::memory_order_relaxed);
@@ -85,8 +86,9 @@ void ClusterRecorder::Shard::Unlink(InflightEntry& entry) {
   if (was_head) PublishOldest();
 }
 
-void ClusterRecorder::Shard::RecordSample(Duration elapsed, bool drop) {
+void ClusterRecorder::Shard::RecordSample(Duration elapsed, bool drop, uint32_t concurrency) {
   latency.Record(elapsed);
+  load.Record(concurrency, elapsed);
   AddAsOwner(drop ? drops : successes, 1);
 }
 
@@ -98,14 +100,15 @@ void ClusterRecorder::Shard::PublishOldest() {
 // Cumulative counts over every shard, as read at one CloseWindow.
 struct ClusterRecorder::Totals {
   LatencyHistogram::Snapshot latency;
+  LoadCurve::Snapshot load;
   uint64_t successes = 0;
   uint64_t drops = 0;
   uint64_t limited = 0;
 };
 
 InflightEntry::InflightEntry(ClusterRecorder& recorder, std::size_t worker,
-                             core::TimePoint dispatched)
-    : recorder_(&recorder), worker_(worker), dispatched_(dispatched) {
+                             core::TimePoint dispatched, uint32_t concurrency)
+    : recorder_(&recorder), worker_(worker), dispatched_(dispatched), concurrency_(concurrency) {
   recorder_->ShardOf(worker_).Append(*this);
 }
 
@@ -116,7 +119,7 @@ InflightEntry::~InflightEntry() {
 void InflightEntry::Complete(core::TimePoint now, bool drop) {
   if (!linked_) return;  // already completed
   ClusterRecorder::Shard& shard = recorder_->ShardOf(worker_);
-  shard.RecordSample(now - dispatched_, drop);
+  shard.RecordSample(now - dispatched_, drop, concurrency_);
   shard.Unlink(*this);
 }
 
@@ -149,6 +152,7 @@ WindowStats ClusterRecorder::CloseWindow(core::TimePoint now) {
   stats.p50 = latency.Quantile(0.50);
   stats.mean = latency.Mean();
   stats.oldest_inflight = OldestInflightAge(now);
+  stats.load = current.load - previous_->load;
   *previous_ = current;
   window_start_ = now;
   return stats;
@@ -164,6 +168,7 @@ ClusterRecorder::Totals ClusterRecorder::ReadTotals() const {
   Totals totals;
   for (const auto& shard : shards_) {
     totals.latency += shard->latency.Read();
+    totals.load += shard->load.Read();
     totals.successes += shard->successes.load(std::memory_order_relaxed);
     totals.drops += shard->drops.load(std::memory_order_relaxed);
     totals.limited += shard->limited.load(std::memory_order_relaxed);

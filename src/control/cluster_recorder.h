@@ -4,15 +4,16 @@
 // stores of counters it alone changes); the control thread reads every shard at a window's close
 // and diffs against the previous read, so nothing is ever reset under a writer.
 //
-//   worker:   InflightEntry e(recorder, worker, now);   // at dispatch (RAII; unlinks itself)
+//   worker:   InflightEntry e(recorder, worker, now, k); // at dispatch, k in flight (RAII)
 //             e.Complete(now, drop);                    // at the response head, or
 //             (destroyed without Complete)              // cancelled / local reply: no sample
 //             recorder.NoteLimited(worker);             // the gate was full for a request
 //   control:  WindowStats w = recorder.CloseWindow(now);
 //
-// Latency is kept in a log-bucketed histogram (LatencyHistogram) per shard; the oldest in-flight
-// request of each worker is the head of an intrusive list in dispatch order (requests start and
-// end on the same worker), published as one atomic timestamp.
+// Latency is kept in a log-bucketed histogram (LatencyHistogram) per shard, and by the number in
+// flight at dispatch (LoadCurve: where more concurrency stops buying throughput); the oldest
+// in-flight request of each worker is the head of an intrusive list in dispatch order (requests
+// start and end on the same worker), published as one atomic timestamp.
 //
 // Dispatch times on one worker never go backwards (one steady clock), so appending at the tail
 // keeps the head the oldest; both link and unlink are O(1).
@@ -38,7 +39,9 @@ class ClusterRecorder;
 // Thread-safety: owned by one worker (the `worker` it names); the recorder must outlive it.
 class InflightEntry {
  public:
-  InflightEntry(ClusterRecorder& recorder, std::size_t worker, core::TimePoint dispatched);
+  // `concurrency`: requests in flight to the cluster at dispatch, this one included.
+  InflightEntry(ClusterRecorder& recorder, std::size_t worker, core::TimePoint dispatched,
+                uint32_t concurrency);
   ~InflightEntry();  // unlinks; without Complete() it leaves no sample (cancel, local reply)
   InflightEntry(const InflightEntry&) = delete;
   InflightEntry& operator=(const InflightEntry&) = delete;
@@ -52,6 +55,7 @@ class InflightEntry {
   ClusterRecorder* recorder_;
   std::size_t worker_;
   core::TimePoint dispatched_;
+  uint32_t concurrency_;
   InflightEntry* prev_ = nullptr;
   InflightEntry* next_ = nullptr;
   bool linked_ = false;

@@ -49,6 +49,15 @@
 // half way; then the limit goes back and the knee rule moves it. (Not Envoy's minRTT probe: no
 // pause, no pinning to a tiny limit; a tenth less concurrency for a second or so.)
 //
+// Load curve (control/load_curve.h, control/knee_fit.h). Each sample also records how many
+// requests were in flight when it was sent; latency against that concurrency is flat up to the
+// backend's knee and rises after it. Where the service time barely varies (the backends the probe
+// is for, whose p10 cannot see a queue) and the curve places the knee to within 10 %, the limit
+// follows it (knee × 1.05 + 1; down to it also while demand is the bound, since a limit far above
+// the knee lets a slowdown queue that many inside the backend) and the service time follows the
+// curve's flat part. With a wide spread of service times the curve's noise is of the size of the
+// rise it looks for, and the rules above decide alone.
+//
 // Infeasible objective: the backend's own latency, with no queue at all, is beyond the band.
 // Known at once after a slowdown for good (service_baseline.h). Before, it served L requests at
 // once without a queue (its knee; X₀ × service time S₀ where demand never reached the knee), with
@@ -91,6 +100,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "control/knee_fit.h"
 #include "control/window_stats.h"
 #include "core/clock.h"
 
@@ -165,6 +175,7 @@ struct ControllerState {
   double epoch_min_p10_s = 0;  // the lowest p10 since base_epoch_start (the next baseline)
   core::TimePoint base_epoch_start{};
   double last_p10_s = 0;
+  LoadCurveMemory load_curve;  // latency by concurrency at dispatch, kept across windows
 
   [[nodiscard]] static ControllerState Initial(const ControllerParams& params, core::TimePoint now);
 };
@@ -188,6 +199,7 @@ struct ControllerDecision {
   double signal_s = 0;  // the window's latency signal (0: none)
   bool mode_changed = false;
   bool infeasible_changed = false;
+  KneeFit knee_fit;  // what the load curve says about the knee
 };
 
 struct ControllerStep {

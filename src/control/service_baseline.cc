@@ -102,6 +102,7 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
     s.base_throughput = throughput;
     s.base_epoch_start = now;
     s.slowdown = {};
+    s.load_curve.Clear();  // latencies at the old speed would pass for a rise or a fall
     return;
   }
   if (state.base_p10_s <= 0 || slower) {
@@ -114,6 +115,7 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
       // A slower backend serves as many at once as before, only each for longer: growth up to
       // that is quick, and beyond it one request a window, as past any known knee.
       s.knee = in_service;
+      s.load_curve.Clear();  // latencies at the old speed would pass for a rise
     }
     s.base_p10_s = s.epoch_min_p10_s = p10;
     s.base_epoch_start = now;

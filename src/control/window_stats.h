@@ -6,6 +6,7 @@
 // Thread-safety: a plain value.
 #include <cstdint>
 
+#include "control/load_curve.h"
 #include "core/clock.h"
 
 namespace sluice::control {
@@ -27,6 +28,8 @@ struct WindowStats {
   // Requests that found the gate full (they queued or were turned away) in the window: the
   // limit, not demand, decided the throughput.
   uint64_t limited = 0;
+  // Latency by the number in flight at dispatch (control/load_curve.h).
+  LoadCurve::Snapshot load;
 
   [[nodiscard]] bool limit_binding() const { return limited > 0; }
 

@@ -118,7 +118,7 @@ asio::awaitable<void> Forwarder::Forward() {
     std::optional<control::InflightEntry> sample;
     if (route_->recorder != nullptr) {
       NoteShadowLimited(conn.worker);
-      sample.emplace(*route_->recorder, conn.worker, Clock::now());
+      sample.emplace(*route_->recorder, conn.worker, Clock::now(), InflightToCluster());
     }
     auto acquired = co_await pool.Acquire(/*fresh=*/attempt > 0);
     if (acquired.error != UpstreamError::kNone) {
@@ -276,6 +276,12 @@ void Forwarder::CompleteSample(std::optional<control::InflightEntry>& sample, Up
 
 // A shadow controller gates nothing, so "the limit held this request back" is judged against
 // the limit it computed: was the cluster already at it when this request was dispatched?
+uint32_t Forwarder::InflightToCluster() const {
+  // The gate counts what it admitted; without one (no limit enforced) the gauge does.
+  if (route_->admission != nullptr) return route_->admission->inflight();
+  return static_cast<uint32_t>(route_->cluster_stats->inflight->Value());
+}
+
 void Forwarder::NoteShadowLimited(std::size_t worker) {
   if (route_->shadow_limit == nullptr) return;
   if (route_->cluster_stats->inflight->Value() > route_->shadow_limit->Get()) {

@@ -42,6 +42,8 @@ class Forwarder {
                                      std::string_view text);
   boost::asio::awaitable<void> Reject(Rejection rejection);
   void ClientGone();
+  // Requests in flight to the route's cluster, this one included (the controller's load curve).
+  [[nodiscard]] uint32_t InflightToCluster() const;
   void CompleteSample(std::optional<control::InflightEntry>& sample, upstream::UpstreamError error);
   void NoteShadowLimited(std::size_t worker);
 

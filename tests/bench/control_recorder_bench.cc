@@ -53,7 +53,7 @@ void DispatchAndComplete(control::ClusterRecorder& recorder, benchmark::State& s
     const Duration latency = kLatencies[i % kLatencyCount];
     const bool drop = i % 32 == 0;
     ++i;
-    control::InflightEntry entry(recorder, 0, now);
+    control::InflightEntry entry(recorder, 0, now, 8);
     entry.Complete(now + latency, drop);
   }
   state.counters["samples"] = static_cast<double>(recorder.PendingSamples());
@@ -69,7 +69,7 @@ void BM_InflightEntry_CompleteBehind1000Older(benchmark::State& state) {
   control::ClusterRecorder recorder(1, kStart);
   std::vector<std::unique_ptr<control::InflightEntry>> older;
   for (int i = 0; i < 1000; ++i) {
-    older.push_back(std::make_unique<control::InflightEntry>(recorder, 0, kStart));
+    older.push_back(std::make_unique<control::InflightEntry>(recorder, 0, kStart, 8));
   }
   DispatchAndComplete(recorder, state);
 }
@@ -80,7 +80,7 @@ void BM_InflightEntry_Cancelled(benchmark::State& state) {
   TimePoint now = kStart;
   for ([[maybe_unused]] auto _ : state) {
     now += 1us;
-    control::InflightEntry entry(recorder, 0, now);
+    control::InflightEntry entry(recorder, 0, now, 8);
     benchmark::DoNotOptimize(&entry);
   }
   if (recorder.PendingSamples() != 0) state.SkipWithError("a cancelled entry left a sample");
@@ -120,7 +120,7 @@ void BM_ClusterRecorder_CloseWindow(benchmark::State& state) {
   control::ClusterRecorder recorder(workers, kStart);
   for (std::size_t w = 0; w < workers; ++w) {
     for (const Duration latency : kLatencies) {
-      control::InflightEntry(recorder, w, kStart).Complete(kStart + latency, false);
+      control::InflightEntry(recorder, w, kStart, 8).Complete(kStart + latency, false);
     }
   }
   TimePoint now = kStart;

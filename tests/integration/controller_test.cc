@@ -88,6 +88,8 @@ TEST_F(ControllerAdminTest, ShowsEachControlledClustersState) {
   EXPECT_EQ(cluster["limit"].text, "7");
   EXPECT_EQ(cluster["starting"].kind, Json::Kind::kBool);
   EXPECT_EQ(cluster["last_window"]["samples"].text, "0");
+  EXPECT_EQ(cluster["load_curve"]["verdict"].text, "unknown") << "nothing sent yet";
+  EXPECT_EQ(cluster["load_curve"]["samples"].text, "0");
 }
 
 }  // namespace

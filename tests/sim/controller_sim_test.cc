@@ -5,15 +5,22 @@
 // deterministic (fixed seeds). The same scenarios against baseline algorithms:
 // controller_comparison_test.cc.
 //
-// What holds, for every seed: 3× overload keeps ≥ 95 % of capacity with the admitted p99 within
-// the objective and the limit's coefficient of variation ≤ 5 % (exponential and bimodal
-// service); a backend 3× slower is back within the objective within 2 s; 0.7× load for ten
-// minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms, fixed): 3× overload
-// finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3× slowdown keeps ≥ 85 % of
-// the slowed capacity within the objective. A backend 5× slower (its own p99 beyond the
-// objective) is known as infeasible within 1 s, the limit holds within [0.7, 2] × its slots with
-// ≥ 90 % of the slowed capacity served, and full throughput returns with the backend, the limit
-// back near the knee (mean ≤ 1.3 × the slots over 30–40 s, as under overload).
+// What holds for the seeds the tests run (42, 1, 2): 3× overload keeps ≥ 95 % of capacity with
+// the admitted p99 within the objective and the limit's coefficient of variation ≤ 5 %
+// (exponential and bimodal service); a backend 3× slower is back within the objective within
+// 2 s; 0.7× load for ten minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms,
+// fixed): 3× overload finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3×
+// slowdown keeps ≥ 95 % of the slowed capacity within the objective, and the admitted p99 of
+// the whole slow phase within it. A backend 5× slower (its own p99 beyond the objective) is known
+// as infeasible within 1 s, the limit holds within [0.7, 2] × its slots with ≥ 90 % of the slowed
+// capacity served, and full throughput returns with the backend, the limit back near the knee
+// (mean ≤ 1.3 × the slots over 30–40 s, as under overload).
+// Not every seed passes every check: over seeds 1–30 (SIM_SEED=n), 22 of the 210 runs miss one,
+// all with exponential or bimodal service. 17 keep the limit above 1.3 × the slots (14 of them
+// after the 5× slowdown ends, 3 under overload: a service time learnt from too few clean
+// samples); 3 have a coefficient of variation of 5.2–5.5 %; seed 9's 3× overload keeps 93 % of
+// capacity; seed 21's 0.7× run rejects 15 requests in its first second. The stub's scenarios
+// pass for all 30.
 // SIM_TRACE=1 prints every window's decision.
 #include <gtest/gtest.h>
 
@@ -61,13 +68,15 @@ class Simulation {
     for (const auto& s : Limits(from, to)) {
       std::printf(
           "  t=%.2f limit=%.1f inf=%d %s signal=%.0fms p10=%.2fms mean=%.1fms base=%.1fms "
-          "knee=%.1f tput=%.0f n=%lu limited=%lu\n",
+          "knee=%.1f tput=%.0f n=%lu limited=%lu fit=%d/%.1f/%.1fms [%.0f,%.0f]\n",
           core::ToSeconds(s.at - start_), s.limit, s.slo_infeasible,
           std::string(control::ActionName(s.decision.action)).c_str(), s.decision.signal_s * 1e3,
           core::ToSeconds(s.window.p10) * 1e3, core::ToSeconds(s.window.mean) * 1e3,
           s.base_mean_s * 1e3, s.knee, s.window.throughput(),
           static_cast<unsigned long>(s.window.samples),
-          static_cast<unsigned long>(s.window.limited));
+          static_cast<unsigned long>(s.window.limited), static_cast<int>(s.decision.knee_fit.kind),
+          s.decision.knee_fit.knee, s.decision.knee_fit.service_s * 1e3,
+          s.decision.knee_fit.knee_low, s.decision.knee_fit.knee_high);
     }
   }
 
@@ -304,9 +313,11 @@ TEST(ControllerSimulation, StubThreeTimesOverloadFindsTheSlotCount) {
 
 // 0.8× load; the backend 3× slower (150 ms, 107 req/s) from 10 s to 25 s. The objective stays
 // feasible (150 ms < the 200 ms setpoint), so the slowed capacity must be served within it,
-// without cutting the limit below the slots while the latency of the old queue drains. The
-// first second or two are lost to that queue (built at the old limit, before any window could
-// show the slowdown): 87–89 % of the slowed capacity over the slow phase, for every seed.
+// without cutting the limit below the slots while the latency of the old queue drains. What
+// decides the first second or two is how many wait inside the backend when it slows down: the
+// load curve placed its knee at 16 during the 0.8× phase, so the limit was already down to
+// 16 × 1.05 + 1 (not 23 to 40, where bursts and slow start had left it). Seeds 1–30 and 42:
+// 95.6–98.8 % of the slowed capacity, admitted p99 219–246 ms over the slow phase.
 TEST(ControllerSimulation, StubThreeTimesSlowerKeepsTheSlowedCapacityWithinTheObjective) {
   for (const uint64_t seed : Seeds()) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
@@ -321,10 +332,11 @@ TEST(ControllerSimulation, StubThreeTimesSlowerKeepsTheSlowedCapacityWithinTheOb
     const double after = sim.GoodputWithin(26s, 35s, kSlo);
     std::printf(
         "[stub slowdown seed %lu] goodput in SLO while slow %.0f/s (%.1f %% of %.0f), "
-        "after %.0f/s\n",
+        "after %.0f/s; admitted p99 %.0f ms while slow, %.0f ms in its first 2 s\n",
         static_cast<unsigned long>(seed), slowed, 100 * slowed / slow_capacity, slow_capacity,
-        after);
-    EXPECT_GE(slowed, 0.85 * slow_capacity);
+        after, core::ToSeconds(sim.P99(10s, 25s)) * 1e3, core::ToSeconds(sim.P99(10s, 12s)) * 1e3);
+    EXPECT_GE(slowed, 0.95 * slow_capacity);
+    EXPECT_LE(sim.P99(10s, 25s), kSlo) << "admitted requests within the objective while slow";
     EXPECT_GE(after, 0.95 * 0.8 * kStubCapacity);
   }
 }

@@ -94,7 +94,8 @@ void SimGateway::Queue(core::TimePoint arrived) {
 
 void SimGateway::Dispatch(core::TimePoint arrived) {
   max_inflight_ = std::max(max_inflight_, admission_->inflight());
-  auto entry = std::make_shared<control::InflightEntry>(recorder_, 0, loop_.now());
+  auto entry =
+      std::make_shared<control::InflightEntry>(recorder_, 0, loop_.now(), admission_->inflight());
   backend_.Submit([this, arrived, entry]() mutable {
     const auto now = loop_.now();
     entry->Complete(now, /*drop=*/false);

@@ -24,11 +24,30 @@ Duration ReportedAs(Duration latency) {
   return LatencyHistogram::BucketUpperBound(LatencyHistogram::BucketIndex(latency));
 }
 
+TEST(ClusterRecorderTest, KeepsEachSampleUnderTheConcurrencyItWasDispatchedAt) {
+  ClusterRecorder recorder(2, kStart);
+  InflightEntry(recorder, 0, kStart, 3).Complete(kStart + 10ms, false);
+  InflightEntry(recorder, 1, kStart, 3).Complete(kStart + 30ms, true);
+  InflightEntry(recorder, 1, kStart, 40).Complete(kStart + 5ms, false);
+  { InflightEntry cancelled(recorder, 0, kStart, 7); }  // no sample, no point on the curve
+
+  const WindowStats stats = recorder.CloseWindow(kStart + 1s);
+  const auto at3 = LoadCurve::BucketIndex(3);
+  const auto at40 = LoadCurve::BucketIndex(40);
+  EXPECT_EQ(stats.load.Count(), 3u);
+  EXPECT_EQ(stats.load.counts[at3], 2u);
+  EXPECT_EQ(stats.load.sum_us[at3], 40'000u);
+  EXPECT_EQ(stats.load.sum_sq_us[at3], 10'000u * 10'000u + 30'000u * 30'000u);
+  EXPECT_EQ(stats.load.counts[at40], 1u);
+  EXPECT_EQ(stats.load.counts[LoadCurve::BucketIndex(7)], 0u);
+  EXPECT_EQ(recorder.CloseWindow(kStart + 2s).load.Count(), 0u) << "the next window starts empty";
+}
+
 TEST(ClusterRecorderTest, CountsSamplesDropsAndLimitedInTheWindow) {
   ClusterRecorder recorder(2, kStart);
-  InflightEntry(recorder, 0, kStart).Complete(kStart + 10ms, false);
-  InflightEntry(recorder, 1, kStart).Complete(kStart + 20ms, true);
-  InflightEntry(recorder, 1, kStart).Complete(kStart + 30ms, false);
+  InflightEntry(recorder, 0, kStart, 1).Complete(kStart + 10ms, false);
+  InflightEntry(recorder, 1, kStart, 1).Complete(kStart + 20ms, true);
+  InflightEntry(recorder, 1, kStart, 1).Complete(kStart + 30ms, false);
   recorder.NoteLimited(0);
   recorder.NoteLimited(1);
   recorder.NoteLimited(1);
@@ -48,7 +67,7 @@ TEST(ClusterRecorderTest, CountsSamplesDropsAndLimitedInTheWindow) {
 
 TEST(ClusterRecorderTest, CloseWindowStartsAFreshWindow) {
   ClusterRecorder recorder(1, kStart);
-  InflightEntry(recorder, 0, kStart).Complete(kStart + 5ms, true);
+  InflightEntry(recorder, 0, kStart, 1).Complete(kStart + 5ms, true);
   recorder.NoteLimited(0);
   (void)recorder.CloseWindow(kStart + 1s);
 
@@ -60,7 +79,7 @@ TEST(ClusterRecorderTest, CloseWindowStartsAFreshWindow) {
   EXPECT_EQ(empty.p99, 0ns);
   EXPECT_EQ(empty.mean, 0ns);
 
-  InflightEntry(recorder, 0, kStart + 2s).Complete(kStart + 2s + 40ms, false);
+  InflightEntry(recorder, 0, kStart + 2s, 1).Complete(kStart + 2s + 40ms, false);
   const WindowStats next = recorder.CloseWindow(kStart + 3s);
   EXPECT_EQ(next.samples, 1u);
   EXPECT_EQ(next.mean, 40ms);  // the earlier 5 ms sample is not in this window
@@ -69,8 +88,10 @@ TEST(ClusterRecorderTest, CloseWindowStartsAFreshWindow) {
 
 TEST(ClusterRecorderTest, WindowQuantilesComeFromEveryWorker) {
   ClusterRecorder recorder(2, kStart);
-  for (int i = 0; i < 180; ++i) InflightEntry(recorder, 0, kStart).Complete(kStart + 10ms, false);
-  for (int i = 0; i < 20; ++i) InflightEntry(recorder, 1, kStart).Complete(kStart + 300ms, false);
+  for (int i = 0; i < 180; ++i)
+    InflightEntry(recorder, 0, kStart, 1).Complete(kStart + 10ms, false);
+  for (int i = 0; i < 20; ++i)
+    InflightEntry(recorder, 1, kStart, 1).Complete(kStart + 300ms, false);
   const WindowStats stats = recorder.CloseWindow(kStart + 1s);
   EXPECT_EQ(stats.samples, 200u);
   EXPECT_EQ(stats.p90, ReportedAs(10ms));  // rank 180 of 200
@@ -81,20 +102,20 @@ TEST(ClusterRecorderTest, WindowQuantilesComeFromEveryWorker) {
 TEST(ClusterRecorderTest, PendingSamplesCountsSinceTheLastClose) {
   ClusterRecorder recorder(2, kStart);
   EXPECT_EQ(recorder.PendingSamples(), 0u);
-  InflightEntry(recorder, 0, kStart).Complete(kStart + 1ms, false);
-  InflightEntry(recorder, 1, kStart).Complete(kStart + 1ms, true);
+  InflightEntry(recorder, 0, kStart, 1).Complete(kStart + 1ms, false);
+  InflightEntry(recorder, 1, kStart, 1).Complete(kStart + 1ms, true);
   EXPECT_EQ(recorder.PendingSamples(), 2u);
   (void)recorder.CloseWindow(kStart + 1s);
   EXPECT_EQ(recorder.PendingSamples(), 0u);
-  InflightEntry(recorder, 1, kStart).Complete(kStart + 1ms, false);
+  InflightEntry(recorder, 1, kStart, 1).Complete(kStart + 1ms, false);
   EXPECT_EQ(recorder.PendingSamples(), 1u);
 }
 
 TEST(ClusterRecorderTest, OldestInflightFollowsTheHeadAsEntriesCompleteOutOfOrder) {
   ClusterRecorder recorder(1, kStart);
-  std::optional<InflightEntry> first(std::in_place, recorder, 0, kStart);
-  InflightEntry second(recorder, 0, kStart + 10ms);
-  InflightEntry third(recorder, 0, kStart + 20ms);
+  std::optional<InflightEntry> first(std::in_place, recorder, 0, kStart, 1);
+  InflightEntry second(recorder, 0, kStart + 10ms, 1);
+  InflightEntry third(recorder, 0, kStart + 20ms, 1);
   EXPECT_EQ(recorder.CloseWindow(kStart + 100ms).oldest_inflight, 100ms);
 
   second.Complete(kStart + 110ms, false);  // not the head: the oldest stays
@@ -104,7 +125,7 @@ TEST(ClusterRecorderTest, OldestInflightFollowsTheHeadAsEntriesCompleteOutOfOrde
   EXPECT_EQ(recorder.CloseWindow(kStart + 140ms).oldest_inflight, 120ms);
 
   first.reset();  // destroying a completed entry changes nothing
-  InflightEntry fourth(recorder, 0, kStart + 150ms);
+  InflightEntry fourth(recorder, 0, kStart + 150ms, 1);
   third.Complete(kStart + 160ms, false);
   EXPECT_EQ(recorder.CloseWindow(kStart + 170ms).oldest_inflight, 20ms);
 
@@ -114,8 +135,8 @@ TEST(ClusterRecorderTest, OldestInflightFollowsTheHeadAsEntriesCompleteOutOfOrde
 
 TEST(ClusterRecorderTest, OldestInflightIsTheOldestOverAllWorkers) {
   ClusterRecorder recorder(3, kStart);
-  InflightEntry on_worker0(recorder, 0, kStart + 30ms);
-  InflightEntry on_worker2(recorder, 2, kStart + 5ms);
+  InflightEntry on_worker0(recorder, 0, kStart + 30ms, 1);
+  InflightEntry on_worker2(recorder, 2, kStart + 5ms, 1);
   EXPECT_EQ(recorder.CloseWindow(kStart + 105ms).oldest_inflight, 100ms);
   on_worker2.Complete(kStart + 106ms, false);
   EXPECT_EQ(recorder.CloseWindow(kStart + 110ms).oldest_inflight, 80ms);
@@ -124,8 +145,8 @@ TEST(ClusterRecorderTest, OldestInflightIsTheOldestOverAllWorkers) {
 TEST(ClusterRecorderTest, EntryDestroyedWithoutCompleteLeavesNoSample) {
   ClusterRecorder recorder(1, kStart);
   {
-    InflightEntry cancelled(recorder, 0, kStart);
-    InflightEntry kept(recorder, 0, kStart + 1ms);
+    InflightEntry cancelled(recorder, 0, kStart, 1);
+    InflightEntry kept(recorder, 0, kStart + 1ms, 1);
     kept.Complete(kStart + 2ms, false);
   }  // `cancelled` (the head) unlinks itself
   EXPECT_EQ(recorder.PendingSamples(), 1u);
@@ -137,7 +158,7 @@ TEST(ClusterRecorderTest, EntryDestroyedWithoutCompleteLeavesNoSample) {
 
 TEST(ClusterRecorderTest, CompleteIsIdempotent) {
   ClusterRecorder recorder(1, kStart);
-  InflightEntry entry(recorder, 0, kStart);
+  InflightEntry entry(recorder, 0, kStart, 1);
   entry.Complete(kStart + 3ms, true);
   entry.Complete(kStart + 9ms, false);
   const WindowStats stats = recorder.CloseWindow(kStart + 1s);
@@ -171,7 +192,7 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
       } else if (slot.has_value()) {
         slot->Complete(now, /*drop=*/i % 10 == 0);
       }
-      slot.emplace(recorder, worker, now);
+      slot.emplace(recorder, worker, now, static_cast<uint32_t>(i % kOutstanding) + 1);
       if (i % 7 == 0) recorder.NoteLimited(worker);
       // Halfway, make sure a window closes while this worker is mid-stream (a fast worker
       // could otherwise finish before the control thread's first close).
@@ -187,11 +208,12 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
   std::vector<std::thread> workers;
   for (std::size_t w = 0; w < kWorkers; ++w) workers.emplace_back(work, w);
 
-  uint64_t samples = 0, drops = 0, limited = 0, windows = 0;
+  uint64_t samples = 0, drops = 0, limited = 0, windows = 0, by_concurrency = 0;
   bool drops_within_samples = true;
   const auto close = [&](TimePoint now) {
     const WindowStats stats = recorder.CloseWindow(now);
     samples += stats.samples;
+    by_concurrency += stats.load.Count();
     drops += stats.drops;
     limited += stats.limited;
     drops_within_samples = drops_within_samples && stats.drops <= stats.samples;
@@ -205,6 +227,7 @@ TEST(ClusterRecorderTest, ConcurrentWorkersAndControlThreadLoseNothing) {
 
   EXPECT_GT(windows, 1u);
   EXPECT_TRUE(drops_within_samples);
+  EXPECT_EQ(by_concurrency, samples) << "every sample also lands in the load curve, once";
   // What each worker's loop completed, replayed without the recorder.
   uint64_t expected_samples = 0, expected_drops = 0, expected_limited = 0;
   {

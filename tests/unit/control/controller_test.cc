@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "support/load_curve_samples.h"
+
 namespace sluice::control {
 namespace {
 
@@ -215,6 +217,39 @@ TEST(ControllerTest, ABackendWithSpreadServiceTimesIsNotProbed) {
   r.now += 2 * Controller::kProbeInterval;
   r.Step(FixedServiceFull(20));
   EXPECT_NE(r.last.action, ControllerAction::kProbe);
+}
+
+// The load curve of a 16-slot backend (knee 16, 50 ms), seen from 4 to 22 in flight.
+WindowStats WithKneeAtSixteen(WindowStats w) {
+  w.load = test::FixedServiceCurve(16, 50, 4, 22);
+  return w;
+}
+
+TEST(ControllerTest, ANarrowServiceTimeFollowsTheKneeTheLoadCurvePlaces) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.limit = 30;
+  r.state.load_curve.settling = false;
+  // 30 in flight at the 50 ms service time: the mean shows no queue against the 60 ms learnt,
+  // so the mean's rule would grow the limit; the curve shows the rise from 16.
+  r.Step(WithKneeAtSixteen(FixedServiceFull(30)));
+  ASSERT_TRUE(r.last.knee_fit.Precise());
+  EXPECT_NEAR(r.state.knee, 16, 0.5);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  EXPECT_NEAR(r.state.limit, 30 + 0.5 * (r.state.knee * 1.05 + 1 - 30), 1e-9) << "half the way";
+  EXPECT_NEAR(r.state.base_mean_s, 0.050, 0.001) << "the service time is the curve's flat part";
+}
+
+TEST(ControllerTest, AWideServiceTimeLeavesTheKneeToTheMeanRule) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.base_p10_s = r.state.epoch_min_p10_s = 0.005;  // p10 5 ms, mean 60 ms
+  r.state.limit = 30;
+  r.state.load_curve.settling = false;
+  WindowStats w = WithKneeAtSixteen(FixedServiceFull(30));
+  w.p10 = 5ms;
+  r.Step(w);
+  EXPECT_TRUE(r.last.knee_fit.Precise());
+  EXPECT_EQ(r.last.action, ControllerAction::kIncrease) << "no queue in the mean: it grows";
+  EXPECT_GT(r.state.limit, 30);
 }
 
 TEST(ControllerTest, ASlowerBackendStartsTheBaselinesAgain) {
