@@ -91,14 +91,17 @@ void CorrectServiceTime(const ControllerState& state, const KneeFit& fit, Contro
   s.base_mean_s += C::kKneeGain * (fit.service_s - s.base_mean_s);
 }
 
-// The load curve places the knee (UseLoadCurve): the limit goes there plus headroom (× 1.05 + 1,
-// so the backend never idles waiting for a dispatch), up by at most 10 % + 1 a window and only
-// when the limit was busy enough for more to help, down half the way (damping).
+// The load curve places the knee (UseLoadCurve): the limit goes to the top of the range of knees
+// that fit (plus half a request, so rounding to the gate's whole number does not fall short), up
+// by at most 10 % + 1 a window and only when the limit was busy enough for more to help, down
+// half the way (damping). No headroom beyond that: the curve counts requests on their way to and
+// from the backend too, so a limit at its knee keeps the backend busy (X × the service time,
+// the other rule's knee, does not count them, hence its × 1.05 + 1).
 ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit, double fill,
                                bool may_grow, double max_up, ControllerState& s,
                                const ControllerParams& p) {
   s.knee = fit.knee;
-  const double target = fit.knee * (1 + C::kKneeHeadroom) + 1;
+  const double target = std::max(fit.knee, fit.knee_high) + 0.5;
   if (std::abs(target - state.limit) < 0.5) return ControllerAction::kHoldAtKnee;
   if (target > state.limit) {
     if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;

@@ -53,9 +53,9 @@
 // requests were in flight when it was sent; latency against that concurrency is flat up to the
 // backend's knee and rises after it. Where the service time barely varies (the backends the probe
 // is for, whose p10 cannot see a queue) and the curve places the knee to within 10 %, the limit
-// follows it (knee × 1.05 + 1; down to it also while demand is the bound, since a limit far above
-// the knee lets a slowdown queue that many inside the backend) and the service time follows the
-// curve's flat part. With a wide spread of service times the curve's noise is of the size of the
+// follows it (to the top of that range; down to it also while demand is the bound, since a limit
+// above the knee lets a slowdown queue that many inside the backend) and the service time
+// follows the curve's flat part. With a wide spread of service times the curve's noise is of the size of the
 // rise it looks for, and the rules above decide alone.
 //
 // Infeasible objective: the backend's own latency, with no queue at all, is beyond the band.
