@@ -336,8 +336,6 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
                      : kEwmaWeight * *signal + (1 - kEwmaWeight) * state.smoothed_s;
   const double e = s.smoothed_s / setpoint;
 
-  // Slow start's windows are transients (the limit doubles every few dozen samples): the latency
-  // at each concurrency there is no steady state's.
   s.load_curve.Add(w.load, w.duration);
   GatherSlowdownEvidence(state, w, now, s);
   CheckDescent(state, w, now, s);

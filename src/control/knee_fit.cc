@@ -22,8 +22,7 @@ struct Line {
 // Weighted least squares of the bucket means on c × max(k, knee): flat up to the knee, then in
 // proportion to the concurrency (Little's law on a backend that serves `knee` at once: a request
 // that finds k in flight waits for k − knee of them, each a service time ÷ knee apart, so its
-// latency is the service time × k ÷ knee). The rise is tied to the level, so two clusters of
-// concurrencies, one each side, place the knee between them.
+// latency is the service time × k ÷ knee). The knee here is one of the concurrencies seen.
 Line FitHinge(const std::vector<Point>& points, double knee) {
   double sxx = 0, sxm = 0;
   for (const Point& p : points) {
@@ -43,7 +42,9 @@ Line FitHinge(const std::vector<Point>& points, double knee) {
 }
 
 // The split after points[last_flat]: the points up to it flat at their mean, the rest on c × k,
-// the knee where the two meet (level ÷ c). Invalid when that is not between the two parts.
+// the knee where the two meet (level ÷ c). The rise is tied to the level, so two clusters of
+// concurrencies with a gap between them place the knee inside the gap. Invalid when the meeting
+// point is not between the two parts.
 Line FitSplit(const std::vector<Point>& points, std::size_t last_flat, double& knee) {
   double w_low = 0, m_low = 0, kk = 0, km = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
