@@ -98,7 +98,7 @@ void LoadCurveMemory::Add(const LoadCurve::Snapshot& window, core::Duration elap
     double keep = fade;
     const auto added = static_cast<double>(window.counts[i]);
     if (added > 0 && weight[i] * fade + added > kBucketMemory) {
-      keep = std::max(0.0, (kBucketMemory - added) / weight[i]);
+      keep = weight[i] > 0 ? std::max(0.0, (kBucketMemory - added) / weight[i]) : 0.0;
     }
     weight[i] = weight[i] * keep + added;
     sum_s[i] = sum_s[i] * keep + static_cast<double>(window.sum_us[i]) * 1e-6;
