@@ -61,7 +61,7 @@ struct KneeFit {
   double knee_low = 0;
   double knee_high = 0;
 
-  // Located to within kPrecision: what the controller acts on.
+  // Located, and the knees that fit about as well span at most kPrecision (10 %).
   [[nodiscard]] bool Precise() const {
     return kind == Kind::kLocated && knee_high <= knee_low * kPrecision;
   }

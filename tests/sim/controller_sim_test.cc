@@ -10,10 +10,11 @@
 // (exponential and bimodal service); a backend 3× slower is back within the objective within
 // 2 s; 0.7× load for ten minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms,
 // fixed): 3× overload finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3×
-// slowdown keeps ≥ 85 % of the slowed capacity within the objective. A backend 5× slower (its own p99 beyond the objective) is known
-// as infeasible within 1 s, the limit holds within [0.7, 2] × its slots with ≥ 90 % of the slowed
-// capacity served, and full throughput returns with the backend, the limit back near the knee
-// (mean ≤ 1.3 × the slots over 30–40 s, as under overload).
+// slowdown keeps ≥ 85 % of the slowed capacity within the objective. A backend 5× slower (its
+// own p99 beyond the objective) is known as infeasible within 1 s, the limit holds within
+// [0.7, 2] × its slots with ≥ 90 % of the slowed capacity served, and full throughput returns
+// with the backend, the limit back near the knee (mean ≤ 1.3 × the slots over 30–40 s, as under
+// overload).
 // Not every seed passes every check: over seeds 1–30 (SIM_SEED=n), 22 of the 210 runs miss one,
 // all with exponential or bimodal service. 17 keep the limit above 1.3 × the slots (14 of them
 // after the 5× slowdown ends, 3 under overload: a service time learnt from too few clean
