@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <chrono>
+#include <cmath>
 
 namespace sluice::admission {
 
@@ -115,8 +116,10 @@ EnqueueResult FairQueue::Enqueue(Waiter waiter, TimePoint now) {
         result = EnqueueResult::kRejectedFull;
       } else {
         RemoveLocked(victim, QueueOutcome::kShed, done);
+        CountLocked(now, 0, 1);
       }
     }
+    CountLocked(now, 1, result == EnqueueResult::kQueued ? 0 : 1);
     if (result == EnqueueResult::kQueued) InsertLocked(std::move(waiter), now);
   }
   Run(done);
@@ -273,6 +276,7 @@ void FairQueue::ExpireLocked(TimePoint now, Completions& done) {
   const bool standing = StandingLocked(now);
   while (!by_deadline_.empty() && by_deadline_.begin()->first <= now) {
     RemoveLocked(by_deadline_.begin()->second, QueueOutcome::kTimedOut, done);
+    CountLocked(now, 0, 1);
   }
   if (!standing) return;
   last_standing_ = now;
@@ -338,7 +342,21 @@ uint32_t FairQueue::PushOutVictimLocked(uint32_t arriving_class) const {
 }
 
 bool FairQueue::StandingLocked(TimePoint now) const {
-  return depth_ > 0 && now - non_empty_since_ >= config_.standing_after;
+  return depth_ > 0 && now - non_empty_since_ >= config_.standing_after &&
+         turned_away_decayed_ >= config_.standing_share * arrivals_decayed_ &&
+         turned_away_decayed_ > 0;
+}
+
+void FairQueue::CountLocked(TimePoint now, double arrived, double turned_away) {
+  if (now > counted_at_) {
+    const double decay = std::exp(-core::ToSeconds(now - counted_at_) /
+                                  std::max(core::ToSeconds(config_.share_window), 1e-3));
+    arrivals_decayed_ *= decay;
+    turned_away_decayed_ *= decay;
+    counted_at_ = now;
+  }
+  arrivals_decayed_ += arrived;
+  turned_away_decayed_ += turned_away;
 }
 
 bool FairQueue::StoodRecentlyLocked(TimePoint now) const {

@@ -18,10 +18,14 @@
 //  2. Tenant, within that class: deficit round robin by tenant weight (DrrRing).
 //  3. Waiter, within that tenant: oldest first; newest first under a standing queue.
 // Standing queue (Facebook's adaptive LIFO, after CoDel: Nichols & Jacobson 2012): once the
-// queue has been non-empty for `standing_after` (100 ms), service within a tenant turns LIFO and
-// a waiter that arrives then waits at most `standing_max_wait` (default max_wait / 4): the oldest
-// waiters are the ones whose clients most likely gave up, and a short cap keeps the standing
-// queue from growing. (Those already waiting keep the wait they were admitted with.)
+// queue has been non-empty for `standing_after` (100 ms) while it turns away at least
+// `standing_share` (10 %) of arrivals (rejected, shed, pushed out or timed out; shares decay over
+// `share_window`, 1 s), service within a tenant turns LIFO and a waiter that arrives then waits
+// at most `standing_max_wait` (default max_wait / 4): the oldest waiters are the ones whose
+// clients most likely gave up, and a short cap keeps the standing queue from growing. (Those
+// already waiting keep the wait they were admitted with.) Non-empty alone is not overload: near
+// full use of the slots, Poisson bursts keep a queue for seconds that drains within max_wait,
+// and the short cap there would turn away a few percent of a load the backend can carry.
 // It stops standing only once it has stayed empty for `standing_after` too: under overload the
 // short cap keeps the queue shallow, so it empties for an instant whenever a few slots free at
 // once, and ending the regime there would flap back to FIFO with the long wait half the time.
@@ -92,6 +96,8 @@ struct FairQueueConfig {
   core::Duration age_step = core::Duration::zero();  // zero: no ageing
   core::Duration standing_after = std::chrono::milliseconds(100);
   core::Duration standing_max_wait = core::Duration::zero();  // zero: max_wait / 4
+  double standing_share = 0.10;  // of arrivals turned away, for a non-empty queue to stand
+  core::Duration share_window = std::chrono::seconds(1);  // the shares' decay time constant
 };
 
 class FairQueue {
@@ -157,6 +163,8 @@ class FairQueue {
   // Whether the queue was standing less than standing_after ago (it has only emptied briefly).
   [[nodiscard]] bool StoodRecentlyLocked(core::TimePoint now) const;
   [[nodiscard]] core::Duration WaitBudgetLocked(core::TimePoint now) const;
+  // Counts an arrival (turned_away: 0 or 1) or, with arrived = 0, a waiter that left unserved.
+  void CountLocked(core::TimePoint now, double arrived, double turned_away);
   static void Run(Completions& done);
 
   mutable std::mutex mu_;  // guards everything below (the parameters change on reload)
@@ -179,6 +187,11 @@ class FairQueue {
   core::TimePoint non_empty_since_{};  // valid while depth_ > 0
   std::optional<core::TimePoint> last_standing_;  // the last time it was seen standing
   double completion_rate_ = 0.0;
+  // Arrivals and those turned away, each decayed by exp(-age / share_window): only their ratio
+  // is used, so both decay together and need no update to be read.
+  double arrivals_decayed_ = 0.0;
+  double turned_away_decayed_ = 0.0;
+  core::TimePoint counted_at_{};
 };
 
 }  // namespace sluice::admission

@@ -71,6 +71,47 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
   return std::max(target, s.limit * C::kMaxDecrease);
 }
 
+// The load curve's knee is trusted where it is precise and the service time narrow (mean under
+// 1.5 × p10, as for the probe): there a few hundred samples place it to one request, and the
+// p10 cannot see a queue. With a wide spread of service times the curve's noise is of the size
+// of the rise it looks for.
+bool UseLoadCurve(const ControllerState& state, const KneeFit& fit) {
+  return fit.Precise() && state.base_p10_s > 0 && state.base_mean_s > 0 &&
+         state.base_mean_s < C::kNarrowService * state.base_p10_s;
+}
+
+// The load curve's flat part is the service time, measured at concurrencies where nothing
+// waited in the backend; a baseline learnt from windows that looked clean (their p10 at its
+// minimum) may hold a little queue, or too few samples. It moves half the way there each window
+// the curve places a knee. (Not from a curve flat as far as it goes: at one concurrency alone it
+// always is, queue or none.)
+void CorrectServiceTime(const ControllerState& state, const KneeFit& fit, ControllerState& s) {
+  if (s.base_mean_s <= 0 || fit.service_s <= 0) return;
+  if (!UseLoadCurve(state, fit)) return;
+  s.base_mean_s += C::kKneeGain * (fit.service_s - s.base_mean_s);
+}
+
+// The load curve places the knee (UseLoadCurve): the limit goes to the top of the range of knees
+// that fit (plus half a request, so rounding to the gate's whole number does not fall short), up
+// by at most 10 % + 1 a window and only when the limit was busy enough for more to help, down
+// half the way (damping). No headroom beyond that: the curve counts requests on their way to and
+// from the backend too, so a limit at its knee keeps the backend busy (X × the service time,
+// the other rule's knee, does not count them, hence its × 1.05 + 1).
+ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit, double fill,
+                               bool may_grow, double max_up, ControllerState& s,
+                               const ControllerParams& p) {
+  s.knee = fit.knee;
+  const double target = std::max(fit.knee, fit.knee_high) + 0.5;
+  if (std::abs(target - state.limit) < 0.5) return ControllerAction::kHoldAtKnee;
+  if (target > state.limit) {
+    if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;
+    s.limit = Clamp(std::min(target, max_up), p);
+    return ControllerAction::kIncrease;
+  }
+  s.limit = Clamp(state.limit + C::kKneeGain * (target - state.limit), p);
+  return ControllerAction::kToKnee;
+}
+
 // The limit binds: move to the backend's knee, X × the service time (Little's law: at its knee
 // the backend completes its maximum X with nothing waiting), plus headroom. The knee shows only
 // while the backend queues (its mean latency above the baseline); the last estimate is kept.
@@ -80,15 +121,16 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
 // writes the next.
 ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
                              core::TimePoint now, ControllerState& s, const ControllerParams& p,
-                             bool may_grow) {
+                             bool may_grow, const KneeFit& fit) {
   const double mean = core::ToSeconds(w.mean);
   const double base = s.base_mean_s;
-  if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
   const double step_up = s.mode == ControllerMode::kRecovery ? 0.05 : 0.10;
   const double max_up = state.limit * (1 + step_up) + 1;
   const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
   // How full the limit was on average over the window (L = X × mean, Little), not at a burst.
-  const double fill = completions * mean / state.limit;
+  const double fill = mean > 0 ? completions * mean / state.limit : 0;
+  if (UseLoadCurve(state, fit)) return ToLocatedKnee(state, fit, fill, may_grow, max_up, s, p);
+  if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
   if (base <= 0 || mean <= base * (1 + C::kQueueTolerance)) {
     // A limit that only rare bursts reach is not what holds demand back: growing it would only
     // let more in at once when the backend slows down. (Poisson bursts need headroom above the
@@ -202,8 +244,8 @@ bool SlowerBackendIsInfeasible(const WindowStats& w, double signal_s, double set
 // follows the knee; only latency clearly above what the backend showed at detection (queueing
 // in the backend, which the limit does control) still brings it down.
 ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats& w,
-                                core::TimePoint now, ControllerState& s,
-                                const ControllerParams& p) {
+                                core::TimePoint now, ControllerState& s, const ControllerParams& p,
+                                const KneeFit& fit) {
   s.infeasible_base_s = std::min(state.infeasible_base_s, s.smoothed_s);
   if (s.smoothed_s > C::kInfeasibleQueueing * s.infeasible_base_s) {
     const double target = state.limit * s.infeasible_base_s / s.smoothed_s;
@@ -211,7 +253,7 @@ ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats&
     s.limit = Clamp(std::max(next, state.limit * C::kMaxDecrease), p);
     return ControllerAction::kDecrease;
   }
-  if (w.limit_binding()) return TowardsKnee(state, w, now, s, p, /*may_grow=*/true);
+  if (w.limit_binding()) return TowardsKnee(state, w, now, s, p, /*may_grow=*/true, fit);
   return ControllerAction::kHoldInfeasible;
 }
 
@@ -297,8 +339,9 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   s.load_curve.Add(w.load, w.duration);
   GatherSlowdownEvidence(state, w, now, s);
   CheckDescent(state, w, now, s);
-  TrackBaseline(state, w, now, s);  // clears the load curve when the backend changed speed
+  TrackBaseline(state, w, now, s);
   d.knee_fit = KneeFitter::Fit(s.load_curve);
+  CorrectServiceTime(state, d.knee_fit, s);
   if (!state.slo_infeasible && SlowerBackendIsInfeasible(w, *signal, setpoint, s, d)) {
     d.action = ControllerAction::kHoldInfeasible;
     remember();
@@ -308,7 +351,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
     // Clear of the band, not merely under the setpoint: a backend whose own p99 sits near the
     // setpoint shows windows on both sides of it, and each flip back would cut the limit again.
     if (e >= 1.0 - kDeadBand) {  // not clearly faster than the objective
-      d.action = HoldInfeasible(state, w, now, s, p);
+      d.action = HoldInfeasible(state, w, now, s, p, d.knee_fit);
       remember();
       return out;
     }
@@ -379,6 +422,14 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // Demand fitting under the limit ends slow start too: the initial limit was enough, and
   // doubling later (say, when the backend slows down) would only feed its queue.
   if (!w.limit_binding() && w.samples >= kMinSamplesP90) s.starting = false;
+  if (!w.limit_binding() && UseLoadCurve(state, d.knee_fit)) {
+    // Demand is the bound, but a limit far above the knee the curve places would let a slowdown
+    // queue that many inside the backend; anything past the knee waits there anyway, and is
+    // better off waiting in sluice's bounded queue. Down only.
+    d.action = ToLocatedKnee(state, d.knee_fit, 0, /*may_grow=*/false, state.limit, s, p);
+    remember();
+    return out;
+  }
   if (!w.limit_binding() || !p99_known) {
     d.action = ControllerAction::kHold;  // demand (not the limit) is the bound, or too little data
     remember();
@@ -387,11 +438,11 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   if (e >= 1.0 - kDeadBand) {
     // In the band latency is fine, but requests may still be queueing inside the backend for
     // nothing: move down towards the knee then, never up.
-    d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/false);
+    d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/false, d.knee_fit);
     remember();
     return out;
   }
-  d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/true);
+  d.action = TowardsKnee(state, w, now, s, p, /*may_grow=*/true, d.knee_fit);
   remember();
   return out;
 }

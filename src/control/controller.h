@@ -51,11 +51,14 @@
 //
 // Load curve (control/load_curve.h, control/knee_fit.h). Each sample also records how many
 // requests were in flight when it was sent; latency against that concurrency is flat up to the
-// backend's knee and rises after it. The curve is kept and fitted every window and shown on
-// /controller, but does not move the limit: acting on it (the limit at the knee it places, for
-// narrow service times) took the slowdown p99 to parity with tuned HAProxy, but at 0.8–0.9×
-// load it made sluice's queue, which turns "standing" after 100 ms non-empty, reject 0.5–3 % of
-// requests that the backend, holding a few more, would have served (loadtest/RESULTS.md).
+// backend's knee and rises after it. Where the service time barely varies (the backends the
+// probe is for, whose p10 cannot see a queue) and the curve places the knee to within 10 %, the
+// limit follows it (to the top of that range; down to it also while demand is the bound, since a
+// limit above the knee lets a slowdown queue that many inside the backend) and the service time
+// follows the curve's flat part. With a wide spread of service times the curve's noise is of the
+// size of the rise it looks for, and the rules above decide alone. With the limit at the knee,
+// near full use Poisson bursts wait in sluice's queue rather than in the backend; the queue
+// treats that as overload only once it turns arrivals away (admission/fair_queue.h).
 //
 // Infeasible objective: the backend's own latency, with no queue at all, is beyond the band.
 // Known at once after a slowdown for good (service_baseline.h). Before, it served L requests at

@@ -30,6 +30,7 @@
 #include <numeric>
 #include <string>
 
+#include "sim/baselines/static_limit.h"
 #include "sim/model_setup.h"
 #include "sim/sim_gateway.h"
 
@@ -53,6 +54,13 @@ class Simulation {
       : rng_(seed),
         backend_(loop_, slots, std::move(service), rng_),
         gateway_(loop_, backend_, rng_, ModelConfig()),
+        start_(loop_.now()) {}
+  // `algorithm` sets the limit instead of sluice's controller.
+  Simulation(ServiceTime service, uint64_t seed, int slots,
+             std::unique_ptr<LimitAlgorithm> algorithm)
+      : rng_(seed),
+        backend_(loop_, slots, std::move(service), rng_),
+        gateway_(loop_, backend_, rng_, ModelConfig(), std::move(algorithm)),
         start_(loop_.now()) {}
   // Pending events and backlogged jobs hold in-flight entries of the gateway's recorder: they
   // go first.
@@ -334,9 +342,43 @@ TEST(ControllerSimulation, StubThreeTimesSlowerKeepsTheSlowedCapacityWithinTheOb
         "after %.0f/s; admitted p99 %.0f ms while slow, %.0f ms in its first 2 s\n",
         static_cast<unsigned long>(seed), slowed, 100 * slowed / slow_capacity, slow_capacity,
         after, core::ToSeconds(sim.P99(10s, 25s)) * 1e3, core::ToSeconds(sim.P99(10s, 12s)) * 1e3);
-    EXPECT_GE(slowed, 0.85 * slow_capacity);
+    EXPECT_GE(slowed, 0.95 * slow_capacity);
+    EXPECT_LE(sim.P99(10s, 25s), kSlo) << "admitted requests within the objective while slow";
     EXPECT_GE(after, 0.95 * 0.8 * kStubCapacity);
   }
+}
+
+// 0.9× load for a minute. Near full use of the slots, Poisson bursts queue in sluice; with the
+// limit at the slot count a few waiters pass the queue's 50 ms bound, as they do behind a limit
+// hand-tuned to the slots (HAProxy's maxconn 16 + timeout queue 50 ms) on the same queue. Over
+// the seeds run, sluice must turn away at most 1.3 × what that turns away (seeds 1–30 and 42:
+// 3313 against 2836, 1.17 ×; per seed 0.35–0.89 % of arrivals, the hand-tuned limit 0.28–0.99 %;
+// the service-time probe's dips cost sluice some). Overload's standing-queue regime must not
+// start here: with it on after 100 ms non-empty alone, 2.6–3.5 % were turned away.
+TEST(ControllerSimulation, StubNinetyPercentLoadRejectsAboutAsFewAsAHandTunedLimit) {
+  const auto run = [](Simulation& sim) {
+    sim.Load(0.9 * kStubCapacity, 65s);
+    sim.RunUntil(65s);
+    return sim.Rejections(5s, 65s);
+  };
+  std::size_t rejected = 0, rejected_tuned = 0;
+  for (const uint64_t seed : Seeds()) {
+    Simulation sim(StubService(), seed, kStubSlots);
+    const std::size_t n = run(sim);
+    sim.PrintLimits(0s, 65s);
+    Simulation tuned(StubService(), seed, kStubSlots,
+                     std::make_unique<baselines::StaticLimit>(kStubSlots));
+    const std::size_t n_tuned = run(tuned);
+    const double offered = 0.9 * kStubCapacity * 60;
+    std::printf(
+        "[stub 0.9x seed %lu] rejected %zu of ~%.0f (%.2f %%), hand-tuned limit %zu; p99 %.0f "
+        "ms, limit mean %.1f\n",
+        static_cast<unsigned long>(seed), n, offered, 100 * n / offered, n_tuned,
+        core::ToSeconds(sim.P99(5s, 65s)) * 1e3, MeanLimit(sim.Limits(5s, 65s)));
+    rejected += n;
+    rejected_tuned += n_tuned;
+  }
+  EXPECT_LE(static_cast<double>(rejected), 1.3 * static_cast<double>(rejected_tuned) + 20);
 }
 
 }  // namespace

@@ -53,6 +53,14 @@ FairQueueConfig Config() {
   return c;
 }
 
+// A waiter whose client's deadline has already passed: the queue turns it away at once, which
+// is the evidence of overload a non-empty queue needs to stand.
+void TurnOneAway(FairQueue& q, Recorder& r, uint64_t id, core::TimePoint now) {
+  Waiter late = r.Make(id);
+  late.deadline = now;
+  ASSERT_EQ(q.Enqueue(std::move(late), now), EnqueueResult::kRejectedPredictive);
+}
+
 TEST(FairQueueTest, FifoWithinATenantByDefault) {
   FakeClock clock;
   Recorder r;
@@ -398,6 +406,7 @@ TEST(FairQueueTest, StandingQueueServesNewestFirstWithinATenant) {
   cfg.standing_after = 100ms;
   FairQueue q(cfg);
   for (uint64_t id = 1; id <= 4; ++id) (void)q.Enqueue(r.Make(id), clock.Now());
+  TurnOneAway(q, r, 99, clock.Now());
   clock.Advance(99ms);
   EXPECT_FALSE(q.standing(clock.Now()));
   EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
@@ -415,6 +424,7 @@ TEST(FairQueueTest, StandingQueueShortensTheWaitOfThoseWhoArriveInIt) {
   cfg.standing_after = 100ms;
   FairQueue q(cfg);
   (void)q.Enqueue(r.Make(1), clock.Now());
+  TurnOneAway(q, r, 99, clock.Now());
   clock.Advance(500ms);
   ASSERT_TRUE(q.standing(clock.Now()));
   (void)q.Enqueue(r.Make(2), clock.Now());
@@ -436,6 +446,7 @@ TEST(FairQueueTest, StandingSurvivesAnEmptySpellShorterThanStandingAfter) {
   cfg.standing_after = 100ms;
   FairQueue q(cfg);
   (void)q.Enqueue(r.Make(1), clock.Now());
+  TurnOneAway(q, r, 99, clock.Now());
   clock.Advance(150ms);
   EXPECT_TRUE(q.standing(clock.Now()));
   EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
@@ -455,7 +466,9 @@ TEST(FairQueueTest, StandingEndsOnceTheQueueStaysEmptyForStandingAfter) {
   cfg.standing_after = 100ms;
   FairQueue q(cfg);
   (void)q.Enqueue(r.Make(1), clock.Now());
+  TurnOneAway(q, r, 99, clock.Now());
   clock.Advance(150ms);
+  ASSERT_TRUE(q.standing(clock.Now()));
   EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);  // it stood until here
   clock.Advance(100ms);
   (void)q.Enqueue(r.Make(2), clock.Now());
@@ -464,6 +477,64 @@ TEST(FairQueueTest, StandingEndsOnceTheQueueStaysEmptyForStandingAfter) {
   EXPECT_FALSE(q.standing(clock.Now()));
   EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
   EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1, 2}));  // oldest first again
+}
+
+TEST(FairQueueTest, ANonEmptyQueueThatTurnsNobodyAwayDoesNotStand) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.standing_after = 100ms;
+  FairQueue q(cfg);
+  for (uint64_t id = 1; id <= 3; ++id) (void)q.Enqueue(r.Make(id), clock.Now());
+  clock.Advance(5s);  // a long busy spell, but nobody so far was turned away
+  EXPECT_FALSE(q.standing(clock.Now()));
+  EXPECT_EQ(q.Dispatch(clock.Now(), 1), 1);
+  EXPECT_EQ(r.admitted, (std::vector<uint64_t>{1}));  // oldest first
+}
+
+TEST(FairQueueTest, StandsOnceTheShareTurnedAwayReachesStandingShare) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.standing_after = 100ms;
+  cfg.standing_share = 0.10;
+  FairQueue q(cfg);
+  for (uint64_t id = 1; id <= 20; ++id) (void)q.Enqueue(r.Make(id), clock.Now());
+  clock.Advance(200ms);  // the 20 weigh e^-0.2 each now: 16.4 arrivals
+  TurnOneAway(q, r, 100, clock.Now());  // 1 of 17.4: 6 %
+  EXPECT_FALSE(q.standing(clock.Now()));
+  TurnOneAway(q, r, 101, clock.Now());  // 2 of 18.4: 11 %
+  EXPECT_TRUE(q.standing(clock.Now()));
+}
+
+TEST(FairQueueTest, WaitersTimingOutCountAsTurnedAway) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.max_wait = 1s;
+  cfg.standing_after = 100ms;
+  FairQueue q(cfg);
+  (void)q.Enqueue(r.Make(1), clock.Now());
+  clock.Advance(500ms);
+  (void)q.Enqueue(r.Make(2), clock.Now());
+  EXPECT_FALSE(q.standing(clock.Now()));
+  clock.Advance(500ms);
+  EXPECT_EQ(q.ExpireDeadlines(clock.Now()), 1u);  // waiter 1: 1 of 2 arrivals turned away
+  EXPECT_TRUE(q.standing(clock.Now()));
+}
+
+TEST(FairQueueTest, TheShareTurnedAwayFadesOverShareWindow) {
+  FakeClock clock;
+  Recorder r;
+  FairQueueConfig cfg = Config();
+  cfg.standing_after = 100ms;
+  cfg.share_window = 1s;
+  FairQueue q(cfg);
+  TurnOneAway(q, r, 100, clock.Now());
+  clock.Advance(3s);  // that one now weighs e^-3 = 0.05 of an arrival
+  (void)q.Enqueue(r.Make(1), clock.Now());
+  clock.Advance(150ms);
+  EXPECT_FALSE(q.standing(clock.Now())) << "0.05 / 1.05 turned away: under 10 %";
 }
 
 TEST(FairQueueTest, ConcurrentUseCallsEveryCallbackExactlyOnce) {

@@ -225,17 +225,33 @@ WindowStats WithKneeAtSixteen(WindowStats w) {
   return w;
 }
 
-TEST(ControllerTest, KeepsTheLoadCurveAndReportsWhereItPlacesTheKnee) {
+TEST(ControllerTest, ANarrowServiceTimeFollowsTheKneeTheLoadCurvePlaces) {
   ControlLoop r = AtTheKneeOfAFixedServiceTime();
   r.state.limit = 30;
-  r.Step(WithKneeAtSixteen(FixedServiceFull(30)));  // skipped: the first window after a clear
-  EXPECT_EQ(r.last.knee_fit.kind, KneeFit::Kind::kUnknown);
-  const double limit = r.state.limit;
+  r.state.load_curve.settling = false;
+  // 30 in flight at the 50 ms service time: the mean shows no queue against the 60 ms learnt,
+  // so the mean's rule would grow the limit; the curve shows the rise from 16.
   r.Step(WithKneeAtSixteen(FixedServiceFull(30)));
   ASSERT_TRUE(r.last.knee_fit.Precise());
-  EXPECT_NEAR(r.last.knee_fit.knee, 16, 0.5);
-  EXPECT_NEAR(r.last.knee_fit.service_s, 0.050, 0.001);
-  EXPECT_GE(r.state.limit, limit) << "shown, not acted on: the mean's rule still decides";
+  EXPECT_NEAR(r.state.knee, 16, 0.5);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  const double target = std::max(r.last.knee_fit.knee, r.last.knee_fit.knee_high) + 0.5;
+  EXPECT_LT(target, 17.5);
+  EXPECT_NEAR(r.state.limit, 30 + 0.5 * (target - 30), 1e-9) << "half the way";
+  EXPECT_NEAR(r.state.base_mean_s, 0.050, 0.001) << "the service time is the curve's flat part";
+}
+
+TEST(ControllerTest, AWideServiceTimeLeavesTheKneeToTheMeanRule) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.base_p10_s = r.state.epoch_min_p10_s = 0.005;  // p10 5 ms, mean 60 ms
+  r.state.limit = 30;
+  r.state.load_curve.settling = false;
+  WindowStats w = WithKneeAtSixteen(FixedServiceFull(30));
+  w.p10 = 5ms;
+  r.Step(w);
+  EXPECT_TRUE(r.last.knee_fit.Precise());
+  EXPECT_EQ(r.last.action, ControllerAction::kIncrease) << "no queue in the mean: it grows";
+  EXPECT_GT(r.state.limit, 30);
 }
 
 TEST(ControllerTest, ABackendThatChangedSpeedStartsANewLoadCurve) {
