@@ -75,9 +75,13 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
 // 1.5 × p10, as for the probe): there a few hundred samples place it to one request, and the
 // p10 cannot see a queue. With a wide spread of service times the curve's noise is of the size
 // of the rise it looks for.
-bool UseLoadCurve(const ControllerState& state, const KneeFit& fit) {
-  return fit.Precise() && state.base_p10_s > 0 && state.base_mean_s > 0 &&
+bool NarrowService(const ControllerState& state) {
+  return state.base_p10_s > 0 && state.base_mean_s > 0 &&
          state.base_mean_s < C::kNarrowService * state.base_p10_s;
+}
+
+bool UseLoadCurve(const ControllerState& state, const KneeFit& fit) {
+  return fit.Precise() && NarrowService(state);
 }
 
 // The load curve's flat part is the service time, measured at concurrencies where nothing
@@ -91,18 +95,20 @@ void CorrectServiceTime(const ControllerState& state, const KneeFit& fit, Contro
   s.base_mean_s += C::kKneeGain * (fit.service_s - s.base_mean_s);
 }
 
-// The load curve places the knee (UseLoadCurve): the limit goes to the top of the range of knees
-// that fit (plus half a request, so rounding to the gate's whole number does not fall short), up
-// by at most 10 % + 1 a window and only when the limit was busy enough for more to help, down
-// half the way (damping). No headroom beyond that: the curve counts requests on their way to and
+// The load curve places the knee (UseLoadCurve): the limit goes to the whole number nearest the
+// top of the range of knees that fit (the gate enforces whole numbers; one more would wait
+// inside the backend), up by at most 10 % + 1 a window and only when the limit was busy enough
+// for more to help, down half the way (damping). No headroom beyond that: the curve counts requests on their way to and
 // from the backend too, so a limit at its knee keeps the backend busy (X × the service time,
 // the other rule's knee, does not count them, hence its × 1.05 + 1).
 ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit, double fill,
                                bool may_grow, double max_up, ControllerState& s,
                                const ControllerParams& p) {
   s.knee = fit.knee;
-  const double target = std::max(fit.knee, fit.knee_high) + 0.5;
-  if (std::abs(target - state.limit) < 0.5) return ControllerAction::kHoldAtKnee;
+  s.knee_from_curve = true;
+  // The gate enforces a whole number: the one nearest the top of the knees that fit.
+  const double target = std::round(std::max(fit.knee, fit.knee_high));
+  if (std::round(state.limit) == target) return ControllerAction::kHoldAtKnee;
   if (target > state.limit) {
     if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;
     s.limit = Clamp(std::min(target, max_up), p);
@@ -110,6 +116,12 @@ ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit,
   }
   s.limit = Clamp(state.limit + C::kKneeGain * (target - state.limit), p);
   return ControllerAction::kToKnee;
+}
+
+// The curve is flat up to the limit (or beyond): the backend took that many without a queue,
+// and may take more (it became faster, or has more slots now).
+bool CurveAllowsMore(const ControllerState& state, const KneeFit& fit) {
+  return fit.kind == KneeFit::Kind::kNoRise && fit.knee >= std::round(state.limit);
 }
 
 // The limit binds: move to the backend's knee, X × the service time (Little's law: at its knee
@@ -129,9 +141,24 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   const double completions = static_cast<double>(w.samples) / core::ToSeconds(w.duration);
   // How full the limit was on average over the window (L = X × mean, Little), not at a burst.
   const double fill = mean > 0 ? completions * mean / state.limit : 0;
-  if (UseLoadCurve(state, fit)) return ToLocatedKnee(state, fit, fill, may_grow, max_up, s, p);
+  const bool queue_free = base <= 0 || mean <= base * (1 + C::kQueueTolerance);
+  if (UseLoadCurve(state, fit)) {
+    // Up only from a window without a queue in the backend: one that straddles a slowdown
+    // mixes two speeds and places a knee anywhere.
+    return ToLocatedKnee(state, fit, fill, may_grow && queue_free, max_up, s, p);
+  }
+  if (NarrowService(state) && fit.kind == KneeFit::Kind::kRising) {
+    // Latency rises at every concurrency the curve has seen (the limit has only been past the
+    // knee since the curve restarted): the knee is below the lowest of them, so the limit goes
+    // one under it, where the curve can see the flat part.
+    const double below = std::round(fit.knee) - 1;
+    if (below < state.limit - 0.5) {
+      s.limit = Clamp(std::max(below, state.limit * C::kMaxDecrease), p);
+      return ControllerAction::kToKnee;
+    }
+  }
   if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
-  if (base <= 0 || mean <= base * (1 + C::kQueueTolerance)) {
+  if (queue_free) {
     // A limit that only rare bursts reach is not what holds demand back: growing it would only
     // let more in at once when the backend slows down. (Poisson bursts need headroom above the
     // average: a limit at 1/kBusyEnough of it keeps short queue waits.)
@@ -141,6 +168,14 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
     if (state.starting) {
       s.limit = Clamp(state.limit * 2, p);
     } else {
+      if (state.knee_from_curve && !CurveAllowsMore(state, fit)) {
+        // The curve's knee counts whole requests and needs no headroom; until the curve (new
+        // after a change of speed) is flat up to the limit, the backend has shown no more room.
+        const double known = std::round(state.knee);
+        if (state.limit >= known - 0.5) return ControllerAction::kHoldAtKnee;
+        s.limit = Clamp(std::min(max_up, known), p);
+        return ControllerAction::kIncrease;
+      }
       const double known = state.knee > 0 ? state.knee * (1 + C::kKneeHeadroom) + 1 : max_up;
       s.limit = Clamp(std::min(max_up, std::max(known, state.limit + 1)), p);
       // A full limit without a queue in the backend proves the knee is at least this high.
@@ -155,6 +190,7 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   if (fill < C::kSaturated) return ControllerAction::kHold;
   const double knee = std::max(completions * base, 1.0);
   s.knee = state.knee > 0 ? state.knee + C::kKneeSmoothing * (knee - state.knee) : knee;
+  s.knee_from_curve = false;
   const double target = s.knee * (1 + C::kKneeHeadroom) + 1;
   if (std::abs(target - state.limit) < 0.5 || (!may_grow && target > state.limit)) {
     return ControllerAction::kHoldAtKnee;
@@ -175,10 +211,12 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
 // queue — the service time itself, taken half way. Then the limit goes back, and the knee rule
 // moves it with the new service time.
 // The cost is a tenth less concurrency for two windows every 10 s, paid only by backends whose
-// service time barely varies (mean < 1.5 × p10), where the p10 cannot see such a queue.
+// service time barely varies (mean < 1.5 × p10), where the p10 cannot see such a queue, and
+// only while the load curve does not place the knee: where it does, its flat part measures the
+// service time in every window (CorrectServiceTime) at no cost.
 std::optional<ControllerAction> Probe(const ControllerState& state, const WindowStats& w,
                                       core::TimePoint now, ControllerState& s,
-                                      const ControllerParams& p) {
+                                      const ControllerParams& p, const KneeFit& fit) {
   if (state.probe_phase == 1) {
     s.probe_phase = 2;
     return ControllerAction::kProbe;
@@ -201,7 +239,7 @@ std::optional<ControllerAction> Probe(const ControllerState& state, const Window
   // fast end) any queue lifts the p10 and the windows that look clean are clean.
   const bool narrow = state.base_mean_s < C::kNarrowService * state.base_p10_s;
   if (state.starting || state.knee <= 0 || state.base_mean_s <= 0 || !w.limit_binding() ||
-      !narrow) {
+      !narrow || UseLoadCurve(state, fit)) {
     return std::nullopt;
   }
   if (state.next_probe_at == core::TimePoint{}) {
@@ -412,7 +450,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   // start, whose short windows exist to catch up with demand).
   // A window that ran to its maximum time is as much data as a slow cluster will give: its p90
   // may move the limit too, or a limit cut too far at a low rate could never grow back.
-  if (const auto probe = Probe(state, w, now, s, p)) {
+  if (const auto probe = Probe(state, w, now, s, p, d.knee_fit)) {
     d.action = *probe;
     remember();
     return out;

@@ -169,6 +169,7 @@ struct ControllerState {
   SlowdownEvidence slowdown;
   KneeDescent descent;
   double knee = 0;  // the last estimate of the backend's knee (smoothed); 0: none
+  bool knee_from_curve = false;  // `knee` is where the load curve placed it, in whole requests
   // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
   // window that measures. probe_return_limit is the limit before it.
   int probe_phase = 0;

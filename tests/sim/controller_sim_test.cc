@@ -10,17 +10,18 @@
 // (exponential and bimodal service); a backend 3× slower is back within the objective within
 // 2 s; 0.7× load for ten minutes rejects nothing. Against the loadtest's stub (16 slots × 50 ms,
 // fixed): 3× overload finds the slot count (limit ≤ 1.2 × 16, admitted p99 ≤ 115 ms); a 3×
-// slowdown keeps ≥ 85 % of the slowed capacity within the objective. A backend 5× slower (its
-// own p99 beyond the objective) is known as infeasible within 1 s, the limit holds within
-// [0.7, 2] × its slots with ≥ 90 % of the slowed capacity served, and full throughput returns
-// with the backend, the limit back near the knee (mean ≤ 1.3 × the slots over 30–40 s, as under
-// overload).
-// Not every seed passes every check: over seeds 1–30 (SIM_SEED=n), 22 of the 210 runs miss one,
-// all with exponential or bimodal service. 17 keep the limit above 1.3 × the slots (14 of them
-// after the 5× slowdown ends, 3 under overload: a service time learnt from too few clean
-// samples); 3 have a coefficient of variation of 5.2–5.5 %; seed 9's 3× overload keeps 93 % of
-// capacity; seed 21's 0.7× run rejects 15 requests in its first second. The stub's scenarios
-// pass for all 30.
+// slowdown keeps ≥ 95 % of the slowed capacity within the objective, the admitted p99 of the
+// whole slow phase within it too; 0.9× load turns away about as few as a limit hand-tuned to the
+// slots. A backend 5× slower (its own p99 beyond the objective) is known as infeasible within
+// 1 s, the limit holds within [0.7, 2] × its slots with ≥ 90 % of the slowed capacity served, and
+// full throughput returns with the backend, the limit back near the knee (mean ≤ 1.3 × the slots
+// over 30–40 s, as under overload).
+// Not every seed passes every check: over seeds 1–30 (SIM_SEED=n), 21 runs miss a per-seed
+// check, all with exponential or bimodal service. After the 5× slowdown ends, 13 keep the limit
+// above 1.3 × the slots (a service time learnt from too few clean samples; seed 28's also passes
+// 2 × the slots while slow), and seed 4 serves 88 % of the slowed capacity. Under 3× overload, 3
+// keep the limit above 1.3 × the slots, 3 have a coefficient of variation of 5.2–5.5 %, and seed
+// 9 keeps 93 % of capacity. The stub's scenarios pass for all 30.
 // SIM_TRACE=1 prints every window's decision.
 #include <gtest/gtest.h>
 
@@ -321,10 +322,12 @@ TEST(ControllerSimulation, StubThreeTimesOverloadFindsTheSlotCount) {
 
 // 0.8× load; the backend 3× slower (150 ms, 107 req/s) from 10 s to 25 s. The objective stays
 // feasible (150 ms < the 200 ms setpoint), so the slowed capacity must be served within it,
-// without cutting the limit below the slots while the latency of the old queue drains. The
-// first second or two are lost to the queue inside the backend (built at the old limit, 21 to
-// 40 where bursts and slow start left it, before any window could show the slowdown): seeds
-// 1–8 and 42 keep 89.9–96.3 % of the slowed capacity, with admitted p99 263–287 ms while slow.
+// without cutting the limit below the slots while the latency of the old queue drains. What
+// decides the first second or two is how many wait inside the backend when it slows down: the
+// load curve placed the knee at 16 during the 0.8× phase and the limit is there (without the
+// curve, bursts and slow start left it at 21 to 40, and seeds 1–8 and 42 kept 89.9–96.3 %, with
+// p99 263–287 ms). Seeds 1–30: 97.2–98.8 % of the slowed capacity, admitted p99 194–226 ms over
+// the slow phase.
 TEST(ControllerSimulation, StubThreeTimesSlowerKeepsTheSlowedCapacityWithinTheObjective) {
   for (const uint64_t seed : Seeds()) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed);
@@ -351,10 +354,11 @@ TEST(ControllerSimulation, StubThreeTimesSlowerKeepsTheSlowedCapacityWithinTheOb
 // 0.9× load for a minute. Near full use of the slots, Poisson bursts queue in sluice; with the
 // limit at the slot count a few waiters pass the queue's 50 ms bound, as they do behind a limit
 // hand-tuned to the slots (HAProxy's maxconn 16 + timeout queue 50 ms) on the same queue. Over
-// the seeds run, sluice must turn away at most 1.3 × what that turns away (seeds 1–30 and 42:
-// 3313 against 2836, 1.17 ×; per seed 0.35–0.89 % of arrivals, the hand-tuned limit 0.28–0.99 %;
-// the service-time probe's dips cost sluice some). Overload's standing-queue regime must not
-// start here: with it on after 100 ms non-empty alone, 2.6–3.5 % were turned away.
+// the seeds run, sluice must turn away at most 1.15 × what that turns away (seeds 1–30: 2756
+// against 2715; per seed 0.33–0.99 % of arrivals, the hand-tuned limit 0.28–0.99 %). Overload's
+// standing-queue regime must not start here: with it on after 100 ms non-empty alone, 2.6–3.5 %
+// were turned away; so would the service-time probe's dips, had the load curve not replaced it
+// (1.17 × with them).
 TEST(ControllerSimulation, StubNinetyPercentLoadRejectsAboutAsFewAsAHandTunedLimit) {
   const auto run = [](Simulation& sim) {
     sim.Load(0.9 * kStubCapacity, 65s);
@@ -378,7 +382,7 @@ TEST(ControllerSimulation, StubNinetyPercentLoadRejectsAboutAsFewAsAHandTunedLim
     rejected += n;
     rejected_tuned += n_tuned;
   }
-  EXPECT_LE(static_cast<double>(rejected), 1.3 * static_cast<double>(rejected_tuned) + 20);
+  EXPECT_LE(static_cast<double>(rejected), 1.15 * static_cast<double>(rejected_tuned) + 20);
 }
 
 }  // namespace

@@ -235,10 +235,84 @@ TEST(ControllerTest, ANarrowServiceTimeFollowsTheKneeTheLoadCurvePlaces) {
   ASSERT_TRUE(r.last.knee_fit.Precise());
   EXPECT_NEAR(r.state.knee, 16, 0.5);
   EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
-  const double target = std::max(r.last.knee_fit.knee, r.last.knee_fit.knee_high) + 0.5;
-  EXPECT_LT(target, 17.5);
-  EXPECT_NEAR(r.state.limit, 30 + 0.5 * (target - 30), 1e-9) << "half the way";
+  EXPECT_NEAR(r.state.limit, 30 + 0.5 * (16 - 30), 1e-9) << "half the way to 16 requests";
   EXPECT_NEAR(r.state.base_mean_s, 0.050, 0.001) << "the service time is the curve's flat part";
+}
+
+// The gate enforces whole numbers: a limit that rounds to the knee's whole number holds; one
+// that rounds a request above it (17.06 for a knee of 16, which "within half a request" of
+// 16.5 would have kept, one request waiting inside the backend) goes on down.
+TEST(ControllerTest, TheLimitSettlesOnTheKneesWholeNumber) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.load_curve.settling = false;
+  r.state.limit = 16.4;
+  r.Step(WithKneeAtSixteen(FixedServiceFull(16)));
+  EXPECT_EQ(r.last.action, ControllerAction::kHoldAtKnee);
+  EXPECT_DOUBLE_EQ(r.state.limit, 16.4);
+  r.state.limit = 17.06;
+  r.Step(WithKneeAtSixteen(FixedServiceFull(17)));
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  EXPECT_DOUBLE_EQ(r.state.limit, 16.53) << "half the way: still 17 at the gate";
+  r.Step(WithKneeAtSixteen(FixedServiceFull(17)));
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  EXPECT_EQ(std::round(r.state.limit), 16);
+}
+
+TEST(ControllerTest, AKneeTheLoadCurvePlacesNeedsNoProbe) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.load_curve.settling = false;
+  r.state.limit = 16;
+  r.Step(WithKneeAtSixteen(FixedServiceFull(16)));
+  r.now += 2 * Controller::kProbeInterval;
+  for (int i = 0; i < 3; ++i) {
+    r.Step(WithKneeAtSixteen(FixedServiceFull(16)));
+    EXPECT_NE(r.last.action, ControllerAction::kProbe) << "window " << i;
+  }
+  EXPECT_DOUBLE_EQ(r.state.limit, 16);
+}
+
+TEST(ControllerTest, ALocatedKneeIsNotGrownToFromAWindowThatQueued) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.load_curve.settling = false;
+  r.state.limit = 12;
+  // 70 ms against the 50–60 ms service time: requests waited in the backend, so this window
+  // (say, one that straddles a slowdown) is no evidence that more would fit.
+  r.Step(WithKneeAtSixteen(FixedServiceFull(12, 70ms)));
+  ASSERT_TRUE(r.last.knee_fit.Precise());
+  EXPECT_NE(r.last.action, ControllerAction::kIncrease);
+  EXPECT_DOUBLE_EQ(r.state.limit, 12);
+  r.Step(WithKneeAtSixteen(FixedServiceFull(12)));  // no queue: up to the knee
+  EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
+  EXPECT_DOUBLE_EQ(r.state.limit, 12 * 1.1 + 1);
+}
+
+TEST(ControllerTest, ACurveRisingEverywhereSeenTakesTheLimitBelowIt) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.load_curve.settling = false;
+  r.state.limit = 20;
+  WindowStats w = FixedServiceFull(20);
+  w.load = test::FixedServiceCurve(16, 50, 18, 22);  // only past the knee since it restarted
+  r.Step(w);
+  ASSERT_EQ(r.last.knee_fit.kind, KneeFit::Kind::kRising);
+  EXPECT_EQ(r.last.action, ControllerAction::kToKnee);
+  EXPECT_DOUBLE_EQ(r.state.limit, 17) << "one under the lowest concurrency seen";
+}
+
+TEST(ControllerTest, TheCurvesKneeIsNotGrownPastUntilTheCurveIsFlatThere) {
+  ControlLoop r = AtTheKneeOfAFixedServiceTime();
+  r.state.load_curve.settling = false;
+  r.state.knee = 16;
+  r.state.knee_from_curve = true;  // and then the curve restarted (the backend changed speed)
+  r.state.limit = 16;
+  r.Step(FixedServiceFull(16));  // full, no queue, nothing on the new curve yet
+  EXPECT_EQ(r.last.action, ControllerAction::kHoldAtKnee);
+  EXPECT_DOUBLE_EQ(r.state.limit, 16) << "no headroom, no creeping past a knee in requests";
+  WindowStats flat = FixedServiceFull(16);
+  flat.load = test::FixedServiceCurve(24, 50, 8, 16);  // flat up to the limit: room for more
+  r.Step(flat);
+  ASSERT_EQ(r.last.knee_fit.kind, KneeFit::Kind::kNoRise);
+  EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
+  EXPECT_GT(r.state.limit, 16);
 }
 
 TEST(ControllerTest, AWideServiceTimeLeavesTheKneeToTheMeanRule) {
