@@ -68,7 +68,14 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
     const double little = completions * core::ToSeconds(w.mean) * setpoint_s / signal;
     if (little > 0) target = std::min(little, s.limit);
   }
-  return std::max(target, s.limit * C::kMaxDecrease);
+  target = std::max(target, s.limit * C::kMaxDecrease);
+  if (s.slowdown.base_p99_s > 0 && e > 1.0 + C::kDeadBand) {
+    // A slowdown under judgement: the backend still serves at once as many as it did before
+    // (slower, not smaller), so fewer only idles it, and the evidence that judges it
+    // (SlowerBackendOwnP99) needs about that many in flight. Its latency may be its own.
+    target = std::max(target, std::min(s.slowdown.in_service, s.limit));
+  }
+  return target;
 }
 
 // The load curve's knee is trusted where it is precise and the service time narrow (mean under
@@ -168,12 +175,18 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
     if (state.starting) {
       s.limit = Clamp(state.limit * 2, p);
     } else {
-      if (state.knee_from_curve && !CurveAllowsMore(state, fit)) {
-        // The curve's knee counts whole requests and needs no headroom; until the curve (new
-        // after a change of speed) is flat up to the limit, the backend has shown no more room.
+      if (state.knee_from_curve) {
+        // The curve's knee counts whole requests and needs no headroom. Past it, one request
+        // at a time, and only once the curve (new after a change of speed) is flat up to the
+        // limit: the next window's curve shows whether that one waited.
         const double known = std::round(state.knee);
-        if (state.limit >= known - 0.5) return ControllerAction::kHoldAtKnee;
-        s.limit = Clamp(std::min(max_up, known), p);
+        if (state.limit < known - 0.5) {
+          s.limit = Clamp(std::min(max_up, known), p);
+        } else if (CurveAllowsMore(state, fit)) {
+          s.limit = Clamp(std::round(state.limit) + 1, p);
+        } else {
+          return ControllerAction::kHoldAtKnee;
+        }
         return ControllerAction::kIncrease;
       }
       const double known = state.knee > 0 ? state.knee * (1 + C::kKneeHeadroom) + 1 : max_up;

@@ -132,8 +132,9 @@ struct SlowdownEvidence {
   double base_mean_s = 0;
   double in_service = 0;  // how many it served at once (the knee, else X × service time)
   core::TimePoint since{};
-  double completions = 0;  // since the slowdown, in windows with that concurrency in flight
+  double completions = 0;  // since the slowdown, in windows with about that many in flight
   double seconds = 0;
+  double in_flight_seconds = 0;  // Σ in flight (at most in_service) × seconds of those windows
 };
 
 // A descent of the limit by the knee rule, from the window that started it: if the backend had

@@ -53,21 +53,25 @@ void GatherSlowdownEvidence(const ControllerState& state, const WindowStats& w, 
   const double seconds = core::ToSeconds(w.duration);
   if (w.samples < C::kMinSamplesP90 || seconds <= 0 || !w.limit_binding()) return;
   const double in_flight = static_cast<double>(w.samples) / seconds * core::ToSeconds(w.mean);
-  if (in_flight < e.in_service) return;
+  // About as many: the gate holds a whole number, and the knee the curve places may be a
+  // fraction above it (16.2 for 16 slots).
+  if (in_flight < (1 - C::kQueueTolerance) * e.in_service) return;
   s.slowdown.completions += static_cast<double>(w.samples - w.drops);
   s.slowdown.seconds += seconds;
+  s.slowdown.in_flight_seconds += std::min(in_flight, e.in_service) * seconds;
 }
 
 // A lower bound on the p99 the slower backend shows with no queue at all, or nullopt while the
 // evidence is thinner than a p99's worth. Before, it served L at once without a queue (with the
-// service time S₀ and the p99 P₀); now, with at least L in flight, it serves at least L at once
-// and completes X: its service time is at least L ÷ X (Little). A backend that became slower
-// stretches its service times, so its p99 without a queue is at least P₀ × (L ÷ X) ÷ S₀.
+// service time S₀ and the p99 P₀); now, with N ≤ L in flight, it serves all N at once and
+// completes X: its service time is at least N ÷ X (Little; N averaged over the windows, capped
+// at L). A backend that became slower stretches its service times, so its p99 without a queue
+// is at least P₀ × (N ÷ X) ÷ S₀.
 std::optional<double> SlowerBackendOwnP99(const SlowdownEvidence& e) {
   if (e.base_p99_s <= 0 || e.completions < C::kMinSamplesP99 || e.seconds <= 0) {
     return std::nullopt;
   }
-  const double service_s = e.in_service / (e.completions / e.seconds);
+  const double service_s = (e.in_flight_seconds / e.seconds) / (e.completions / e.seconds);
   return e.base_p99_s * service_s / e.base_mean_s;
 }
 

@@ -312,7 +312,7 @@ TEST(ControllerTest, TheCurvesKneeIsNotGrownPastUntilTheCurveIsFlatThere) {
   r.Step(flat);
   ASSERT_EQ(r.last.knee_fit.kind, KneeFit::Kind::kNoRise);
   EXPECT_EQ(r.last.action, ControllerAction::kIncrease);
-  EXPECT_GT(r.state.limit, 16);
+  EXPECT_DOUBLE_EQ(r.state.limit, 17) << "one request more: the next window's curve tells";
 }
 
 TEST(ControllerTest, AWideServiceTimeLeavesTheKneeToTheMeanRule) {
@@ -547,6 +547,29 @@ TEST(ControllerTest, ASlowdownJudgedOnlyFromWindowsWithAsManyInFlightAsBefore) {
   r.Step(Slowed(200, 100ms));
   EXPECT_FALSE(r.state.slo_infeasible);
   EXPECT_EQ(r.state.slowdown.completions, 0);
+}
+
+TEST(ControllerTest, ACutWhileASlowdownIsJudgedStopsAtWhatTheBackendServedAtOnce) {
+  ControlLoop r;
+  LearnBaseline(r, 52ms);  // 600/s × 50 ms: 30 at once
+  r.Step(Slowed(200, 150ms));
+  // 200/s × 150 ms = 30 in flight, p99 300 ms: Little's law alone would cut to 20. But the
+  // backend serves 30 at once still (slower, not smaller): fewer would idle it, and leave no
+  // window with enough in flight to judge the slowdown by.
+  r.Step(Slowed(200, 150ms));
+  ASSERT_EQ(r.last.action, ControllerAction::kDecrease);
+  EXPECT_NEAR(r.state.limit, 30, 1e-9);
+  EXPECT_GT(r.state.slowdown.completions, 0);
+}
+
+TEST(ControllerTest, ASlowdownIsJudgedWithAFractionFewerInFlightThanTheKnee) {
+  ControlLoop r;
+  LearnBaseline(r, 100ms);
+  r.state.knee = 30.4;  // as a load curve places it, a fraction above the gate's whole number
+  r.Step(Slowed(200, 150ms));
+  ASSERT_NEAR(r.state.slowdown.in_service, 30.4, 1e-9);
+  r.Step(Slowed(200, 150ms));  // 30 in flight
+  EXPECT_TRUE(r.state.slo_infeasible) << "30 at once complete 200/s: p99 at least 300 ms";
 }
 
 // `per_second` completions at `mean`, the limit binding, p10 2 ms (above the 1 ms baseline).
