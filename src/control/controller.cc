@@ -125,10 +125,12 @@ ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit,
   return ControllerAction::kToKnee;
 }
 
-// The curve is flat up to the limit (or beyond): the backend took that many without a queue,
-// and may take more (it became faster, or has more slots now).
+// The curve is flat up to the limit (or beyond), over more than one concurrency (one alone is
+// always flat, queue or none): the backend took that many without a queue, and may take more
+// (it became faster, or has more slots now).
 bool CurveAllowsMore(const ControllerState& state, const KneeFit& fit) {
-  return fit.kind == KneeFit::Kind::kNoRise && fit.knee >= std::round(state.limit);
+  return fit.kind == KneeFit::Kind::kNoRise && fit.concurrencies >= 2 &&
+         fit.knee >= std::round(state.limit);
 }
 
 // The limit binds: move to the backend's knee, X × the service time (Little's law: at its knee

@@ -124,6 +124,7 @@ KneeFit KneeFitter::Fit(const LoadCurveMemory& curve) {
     within += std::max(0.0, curve.sum_sq_s[i] - curve.sum_s[i] * curve.sum_s[i] / w);
   }
   KneeFit fit;
+  fit.concurrencies = points.size();
   if (total < kMinSamples) return fit;
   const double mean = sum / total;
   const double dof = std::max(1.0, total - static_cast<double>(points.size()));

@@ -22,6 +22,7 @@
 //
 // Thread-safety: plain values and a stateless function.
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "control/load_curve.h"
@@ -60,6 +61,7 @@ struct KneeFit {
   // Located: the knees that fit about as well as the best (its uncertainty).
   double knee_low = 0;
   double knee_high = 0;
+  std::size_t concurrencies = 0;  // seen with enough samples to count (kMinBucket)
 
   // Located, and the knees that fit about as well span at most kPrecision (10 %).
   [[nodiscard]] bool Precise() const {

@@ -307,6 +307,11 @@ TEST(ControllerTest, TheCurvesKneeIsNotGrownPastUntilTheCurveIsFlatThere) {
   r.Step(FixedServiceFull(16));  // full, no queue, nothing on the new curve yet
   EXPECT_EQ(r.last.action, ControllerAction::kHoldAtKnee);
   EXPECT_DOUBLE_EQ(r.state.limit, 16) << "no headroom, no creeping past a knee in requests";
+  WindowStats at_the_limit_only = FixedServiceFull(16);
+  at_the_limit_only.load = test::FixedServiceCurve(24, 50, 16, 16, 300);
+  r.Step(at_the_limit_only);
+  ASSERT_EQ(r.last.knee_fit.kind, KneeFit::Kind::kNoRise);
+  EXPECT_EQ(r.last.action, ControllerAction::kHoldAtKnee) << "one concurrency is always flat";
   WindowStats flat = FixedServiceFull(16);
   flat.load = test::FixedServiceCurve(24, 50, 8, 16);  // flat up to the limit: room for more
   r.Step(flat);
