@@ -20,7 +20,6 @@
 
 #include "app/admin_router.h"
 #include "core/version.h"
-#include "observability/metrics_text.h"
 
 namespace sluice::app {
 
@@ -213,7 +212,7 @@ tcp::endpoint ResolveEndpoint(const tcp::acceptor::executor_type& executor,
 }  // namespace
 
 AdminServer::AdminServer(asio::io_context& io, AdminOptions options,
-                         std::shared_ptr<prometheus::Registry> registry,
+                         std::function<std::string()> metrics_text,
                          std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
                          std::function<std::string()> config_json,
                          std::function<std::string()> controller_json,
@@ -221,7 +220,7 @@ AdminServer::AdminServer(asio::io_context& io, AdminOptions options,
   // A logger with no sinks discards everything, which keeps every log call unconditional.
   if (!logger) logger = std::make_shared<spdlog::logger>("sluice.admin");
   AdminHandlers handlers{
-      [registry = std::move(registry)] { return observability::RenderMetrics(*registry); },
+      std::move(metrics_text),
       std::move(is_ready), std::move(config_json), std::move(controller_json), std::move(reload)};
   state_ = std::make_shared<AdminServerState>(io, std::move(options), std::move(logger),
                                               std::move(handlers));

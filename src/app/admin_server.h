@@ -9,7 +9,6 @@
 //
 // Thread-safety: owned by the control thread. Start/Stop/port run on the thread that runs the
 // io_context (or while it is not running), and that io_context must be run by one thread only.
-#include <prometheus/registry.h>
 #include <spdlog/logger.h>
 
 #include <boost/asio/io_context.hpp>
@@ -41,10 +40,11 @@ class AdminServer {
   // Connections beyond this are closed at once; admin traffic is a few scrapers and probes.
   static constexpr size_t kMaxConnections = 64;
 
-  // logger may be null (nothing is logged). io must outlive the server. reload runs on the
-  // io_context's thread for each POST /reload; null = /reload answers 404.
+  // logger may be null (nothing is logged). io must outlive the server. metrics_text renders
+  // GET /metrics (Prometheus text format). reload runs on the io_context's thread for each
+  // POST /reload; null = /reload answers 404.
   AdminServer(boost::asio::io_context& io, AdminOptions options,
-              std::shared_ptr<prometheus::Registry> registry,
+              std::function<std::string()> metrics_text,
               std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
               std::function<std::string()> config_json,
               std::function<std::string()> controller_json = nullptr,

@@ -7,6 +7,7 @@
 
 #include "app/config_json.h"
 #include "app/session_options.h"
+#include "observability/metrics_text.h"
 
 namespace sluice::app {
 
@@ -82,10 +83,16 @@ void Gateway::Start() {
   reload_metrics_.Serving(generation_, config_hash_);
   AdminOptions admin{config_->admin.listen.host, config_->admin.listen.port, config_->admin.token};
   admin_ = std::make_unique<AdminServer>(
-      control_, admin, registry_, log_, [this] { return !draining_.load(); },
+      control_, admin, [this] { return MetricsText(); }, log_, [this] { return !draining_.load(); },
       [this] { return ConfigToJson(*config_); },
       [this] { return admission_->controls().Json(); }, [this] { return Reload(); });
   admin_->Start();
+}
+
+std::string Gateway::MetricsText() {
+  metrics_.Flush();
+  h2_metrics_.Flush();
+  return observability::RenderMetrics(*registry_);
 }
 
 std::shared_ptr<const proxy::RuntimeSnapshot> Gateway::Snapshot(uint64_t generation) {

@@ -60,7 +60,8 @@ class Gateway {
 
   [[nodiscard]] uint16_t listener_port(std::size_t index) const;
   [[nodiscard]] uint16_t admin_port() const { return admin_->port(); }
-  [[nodiscard]] const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+  // GET /metrics: what the workers recorded, flushed into the registry, in the text format.
+  [[nodiscard]] std::string MetricsText();
   [[nodiscard]] std::size_t open_connections() const {
     return open_connections_.load(std::memory_order_relaxed);
   }

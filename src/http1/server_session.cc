@@ -233,7 +233,9 @@ asio::awaitable<void> BasicServerSession<S>::RejectRequest(http::Status status,
   keep_alive_ = false;
   context_.log->debug("{}:{} rejected: {} ({})", info_.peer_address.to_string(), info_.peer_port,
                       reason, detail);
-  if (context_.protocol_errors) context_.protocol_errors->Record(static_cast<int>(status), 0);
+  if (context_.protocol_errors) {
+    context_.protocol_errors->Record(info_.worker, static_cast<int>(status), 0);
+  }
   // The head may be unparsed: answer as HTTP/1.1 to a GET so the reply carries its body.
   parser_.emplace();
   auto text = std::string(obsolete_reason(status)) + ": " + std::string(detail);

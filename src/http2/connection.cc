@@ -64,7 +64,7 @@ struct Connection::Callbacks {
     auto stream = std::make_shared<Stream>(c, id, c.executor_);
     nghttp2_session_set_stream_user_data(session, id, stream.get());
     c.streams_.emplace(id, std::move(stream));
-    if (c.metrics_) c.metrics_->streams_active().Increment();
+    if (c.metrics_) c.metrics_->streams_active().Add(c.info_.worker, 1);
     return kOk;
   }
 
@@ -159,7 +159,7 @@ struct Connection::Callbacks {
     auto stream = std::move(it->second);
     c.streams_.erase(it);
     stream->OnClosed(error_code);
-    if (c.metrics_) c.metrics_->streams_active().Decrement();
+    if (c.metrics_) c.metrics_->streams_active().Add(c.info_.worker, -1);
     return kOk;
   }
 
@@ -265,7 +265,7 @@ Connection::Connection(const SessionOptions& options, ConnectionOwner& owner,
 Connection::~Connection() {
   for (auto& [id, stream] : streams_) {
     stream->Detach();
-    if (metrics_) metrics_->streams_active().Decrement();
+    if (metrics_) metrics_->streams_active().Add(info_.worker, -1);
   }
   streams_.clear();
   nghttp2_session_del(session_);
@@ -359,7 +359,7 @@ void Connection::Abort() {
   streams_.clear();
   for (auto& [id, stream] : streams) {
     stream->OnClosed(NGHTTP2_CANCEL);
-    if (metrics_) metrics_->streams_active().Decrement();
+    if (metrics_) metrics_->streams_active().Add(info_.worker, -1);
   }
 }
 

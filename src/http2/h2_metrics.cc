@@ -23,11 +23,12 @@ std::string_view ToString(GoawayReason reason) {
 }
 
 H2Metrics::H2Metrics(prometheus::Registry& registry) {
-  streams_active_ = &prometheus::BuildGauge()
-                         .Name("sluice_h2_streams_active")
-                         .Help("HTTP/2 streams currently open on downstream connections")
-                         .Register(registry)
-                         .Add({});
+  streams_active_ = std::make_unique<observability::ShardedGauge>(
+      prometheus::BuildGauge()
+          .Name("sluice_h2_streams_active")
+          .Help("HTTP/2 streams currently open on downstream connections")
+          .Register(registry)
+          .Add({}));
   auto& goaway = prometheus::BuildCounter()
                      .Name("sluice_h2_goaway_sent_total")
                      .Help("GOAWAY frames sent to HTTP/2 clients, by reason")

@@ -2,16 +2,18 @@
 // The HTTP/2 front end's metrics (STYLE rule 10): streams open, GOAWAYs sent by reason, abuse
 // guards tripped by kind. Label values come from fixed lists, so cardinality is bounded.
 //
-// Thread-safety: thread-safe; all series are created in the constructor and prometheus-cpp
-// counters and gauges are atomic. One instance is shared by every HTTP/2 connection.
+// Thread-safety: thread-safe; all series are created in the constructor, prometheus-cpp
+// counters are atomic and the streams gauge is sharded. One instance is shared by every HTTP/2 connection.
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <array>
+#include <memory>
 #include <string_view>
 
 #include "http2/abuse_guard.h"
+#include "observability/sharded_metrics.h"
 
 namespace sluice::http2 {
 
@@ -31,7 +33,9 @@ class H2Metrics {
  public:
   explicit H2Metrics(prometheus::Registry& registry);
 
-  prometheus::Gauge& streams_active() { return *streams_active_; }
+  // Sharded by worker (observability/sharded_metrics.h); exported at each Flush.
+  observability::ShardedGauge& streams_active() { return *streams_active_; }
+  void Flush() { streams_active_->Flush(); }
   void GoawaySent(GoawayReason reason) { goaway_[static_cast<std::size_t>(reason)]->Increment(); }
   void Abuse(AbuseKind kind) { abuse_[static_cast<std::size_t>(kind)]->Increment(); }
 
@@ -43,7 +47,7 @@ class H2Metrics {
   }
 
  private:
-  prometheus::Gauge* streams_active_;
+  std::unique_ptr<observability::ShardedGauge> streams_active_;
   std::array<prometheus::Counter*, kGoawayReasonCount> goaway_{};
   std::array<prometheus::Counter*, kAbuseKindCount> abuse_{};
 };

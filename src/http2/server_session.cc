@@ -185,7 +185,9 @@ asio::awaitable<void> ServerSession<S>::Reject(Stream& stream, http::Status stat
   const std::string reason = "header_too_large";
   std::string text = std::string(obsolete_reason(status)) + ": request header list too large";
   const auto body_bytes = text.size() + 1;  // SendLocalReply adds a newline
-  if (context_.protocol_errors) context_.protocol_errors->Record(static_cast<int>(status), 0);
+  if (context_.protocol_errors) {
+    context_.protocol_errors->Record(info_.worker, static_cast<int>(status), 0);
+  }
   http::LocalReply reply{status, reason, std::move(text)};
   co_await http::SendLocalReply(stream, std::move(reply));
   if (context_.access_log) {

@@ -33,26 +33,34 @@ std::string_view ToString(UpstreamErrorKind kind) {
 RouteStats::RouteStats(prometheus::Family<prometheus::Counter>& requests,
                        prometheus::Histogram& duration, std::string listener, std::string route)
     : requests_(requests),
-      duration_(duration),
+      duration_(duration, DurationBuckets()),
       listener_(std::move(listener)),
       route_(std::move(route)) {}
 
-void RouteStats::Record(int status_code, double duration_seconds) {
-  CounterFor(status_code).Increment();
-  duration_.Observe(duration_seconds);
+void RouteStats::Record(std::size_t worker, int status_code, double duration_seconds) {
+  CounterFor(status_code).Add(worker);
+  duration_.Observe(worker, duration_seconds);
 }
 
-prometheus::Counter& RouteStats::CounterFor(int status_code) {
-  const bool in_range = status_code >= 100 && status_code <= 599;
-  std::atomic<prometheus::Counter*>& slot =
-      in_range ? by_code_[static_cast<size_t>(status_code - 100)] : other_code_;
-  prometheus::Counter* counter = slot.load(std::memory_order_acquire);
-  if (counter == nullptr) {
-    const std::string code = in_range ? std::to_string(status_code) : "other";
-    counter = &requests_.Add({{"listener", listener_}, {"route", route_}, {"code", code}});
-    slot.store(counter, std::memory_order_release);
+void RouteStats::Flush() {
+  for (auto& slot : by_code_) {
+    if (auto* counter = slot.load(std::memory_order_acquire)) counter->Flush();
   }
-  return *counter;
+  duration_.Flush();
+}
+
+ShardedCounter& RouteStats::CounterFor(int status_code) {
+  const bool in_range = status_code >= 100 && status_code <= 599;
+  const std::size_t index = in_range ? static_cast<std::size_t>(status_code - 100) : kCodeSlots - 1;
+  if (auto* counter = by_code_[index].load(std::memory_order_acquire)) return *counter;
+  const std::lock_guard lock(mu_);
+  if (!owned_[index]) {  // else a racing first use made it
+    const std::string code = in_range ? std::to_string(status_code) : "other";
+    owned_[index] = std::make_unique<ShardedCounter>(
+        requests_.Add({{"listener", listener_}, {"route", route_}, {"code", code}}));
+    by_code_[index].store(owned_[index].get(), std::memory_order_release);
+  }
+  return *owned_[index];
 }
 
 GatewayMetrics::GatewayMetrics(std::shared_ptr<prometheus::Registry> registry)
@@ -121,8 +129,9 @@ ClusterStats& GatewayMetrics::Cluster(const std::string& cluster) {
   auto& slot = clusters_[cluster];
   if (!slot) {
     auto stats = std::make_unique<ClusterStats>();
-    stats->inflight = &inflight_.Add({{"cluster", cluster}});
-    stats->upstream_latency = &upstream_latency_.Add({{"cluster", cluster}}, DurationBuckets());
+    stats->inflight = std::make_unique<ShardedGauge>(inflight_.Add({{"cluster", cluster}}));
+    stats->upstream_latency = std::make_unique<ShardedHistogram>(
+        upstream_latency_.Add({{"cluster", cluster}}, DurationBuckets()), DurationBuckets());
     for (std::size_t k = 0; k < kUpstreamErrorKinds; ++k) {
       const auto kind = static_cast<UpstreamErrorKind>(k);
       stats->errors[k] =
@@ -131,6 +140,12 @@ ClusterStats& GatewayMetrics::Cluster(const std::string& cluster) {
     slot = std::move(stats);
   }
   return *slot;
+}
+
+void GatewayMetrics::Flush() {
+  std::lock_guard lock(mu_);
+  for (auto& [key, route] : routes_) route->Flush();
+  for (auto& [name, cluster] : clusters_) cluster->Flush();
 }
 
 prometheus::Gauge& GatewayMetrics::Connections(const std::string& listener,

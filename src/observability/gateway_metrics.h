@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "observability/sharded_metrics.h"
+
 namespace sluice::observability {
 
 // Histogram buckets for request and upstream durations: roughly log-spaced (1-2.5-5 steps) from
@@ -40,37 +42,48 @@ inline constexpr std::size_t kUpstreamErrorKinds =
     static_cast<std::size_t>(UpstreamErrorKind::kNoEndpoint) + 1;
 std::string_view ToString(UpstreamErrorKind kind);
 
-// Per (listener, route) request counters and duration histogram.
-// Thread-safety: thread-safe; after the first use of a code Record takes only the histogram's
-// own short mutex (prometheus-cpp 1.0 locks in Observe).
+// Per (listener, route) request counters and duration histogram, sharded by worker
+// (observability/sharded_metrics.h) and exported at each Flush.
+// Thread-safety: thread-safe; after the first use of a code Record is lock-free.
 class RouteStats {
  public:
   RouteStats(prometheus::Family<prometheus::Counter>& requests, prometheus::Histogram& duration,
              std::string listener, std::string route);
-  void Record(int status_code, double duration_seconds);
+  RouteStats(const RouteStats&) = delete;
+  RouteStats& operator=(const RouteStats&) = delete;
+
+  void Record(std::size_t worker, int status_code, double duration_seconds);
+  void Flush();
 
  private:
-  prometheus::Counter& CounterFor(int status_code);
+  ShardedCounter& CounterFor(int status_code);
 
   prometheus::Family<prometheus::Counter>& requests_;
-  prometheus::Histogram& duration_;
+  ShardedHistogram duration_;
   std::string listener_;
   std::string route_;
-  // Index = status code 100..599; filled on first use (Family::Add is itself thread-safe and
-  // returns the same counter to racing callers). Written and read with release/acquire so a
-  // reader that sees the pointer also sees the constructed counter.
-  std::array<std::atomic<prometheus::Counter*>, 500> by_code_{};
-  // Codes outside 100..599 (a broken backend) share code="other" to keep labels bounded.
-  std::atomic<prometheus::Counter*> other_code_{nullptr};
+  // Index = status code 100..599, then one slot that codes outside it (a broken backend)
+  // share as code="other", to keep labels bounded. Filled on first use under mu_ into owned_;
+  // by_code_ publishes the pointer with release/acquire so a reader that sees it also sees the
+  // constructed counter, and the request path reads it without the lock.
+  static constexpr std::size_t kCodeSlots = 501;
+  std::mutex mu_;  // guards owned_
+  std::array<std::unique_ptr<ShardedCounter>, kCodeSlots> owned_;
+  std::array<std::atomic<ShardedCounter*>, kCodeSlots> by_code_{};
 };
 
-// Per cluster: in-flight gauge, upstream latency histogram, error counters.
-// Thread-safety: immutable pointers to thread-safe prometheus metrics.
+// Per cluster: in-flight gauge and upstream latency histogram (sharded by worker, exported at
+// each Flush), error counters (rare: plain prometheus counters).
+// Thread-safety: immutable pointers to thread-safe metrics.
 struct ClusterStats {
-  prometheus::Gauge* inflight = nullptr;
-  prometheus::Histogram* upstream_latency = nullptr;
+  std::unique_ptr<ShardedGauge> inflight;
+  std::unique_ptr<ShardedHistogram> upstream_latency;
   std::array<prometheus::Counter*, kUpstreamErrorKinds> errors{};  // by UpstreamErrorKind
   void RecordError(UpstreamErrorKind kind) { errors[static_cast<int>(kind)]->Increment(); }
+  void Flush() {
+    inflight->Flush();
+    upstream_latency->Flush();
+  }
 };
 
 class GatewayMetrics {
@@ -78,6 +91,9 @@ class GatewayMetrics {
   explicit GatewayMetrics(std::shared_ptr<prometheus::Registry> registry);
 
   [[nodiscard]] const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+  // Hands what the workers recorded since the last call to the exported metrics: call before
+  // collecting the registry.
+  void Flush();
 
   // Stable for the process lifetime: callers may keep the references.
   RouteStats& Route(const std::string& listener, const std::string& route);

@@ -106,11 +106,12 @@ asio::awaitable<void> Forwarder::Forward() {
   const bool head_request = req.method() == http::Verb::head;
   auto& pool = route_->cluster->pool(conn.worker);
   auto& stats = *route_->cluster_stats;
-  stats.inflight->Increment();
+  stats.inflight->Add(conn.worker, 1);
   struct InflightGuard {
-    prometheus::Gauge& g;
-    ~InflightGuard() { g.Decrement(); }
-  } inflight{*stats.inflight};
+    observability::ShardedGauge& g;
+    std::size_t worker;
+    ~InflightGuard() { g.Add(worker, -1); }
+  } inflight{*stats.inflight, conn.worker};
 
   for (int attempt = 0;; ++attempt) {
     // The controller's sample: dispatch → response head. Left without Complete() (a client
@@ -156,7 +157,7 @@ asio::awaitable<void> Forwarder::Forward() {
       sample->Complete(Clock::now(), /*drop=*/status >= 500 || status == 429);
     }
     upstream_seconds_ = core::ToSeconds(Clock::now() - dispatched);
-    stats.upstream_latency->Observe(upstream_seconds_);
+    stats.upstream_latency->Observe(conn.worker, upstream_seconds_);
     co_await RelayResponse(ux);
     if (ux.reusable()) lease.MarkReusable();
     co_return;
@@ -300,7 +301,7 @@ void Forwarder::Record() {
   const double total = core::ToSeconds(Clock::now() - start_);
   auto* stats =
       route_ ? route_->stats[conn.listener_index] : snapshot_.no_route[conn.listener_index];
-  stats->Record(status_, total);
+  stats->Record(conn.worker, status_, total);
   auto& log = gateway_.access_log_;
   if (!log.enabled()) return;
   const auto client = AddressText(conn.peer_address);

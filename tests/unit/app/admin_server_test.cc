@@ -20,6 +20,7 @@
 
 #include "core/version.h"
 #include "observability/gateway_metrics.h"
+#include "observability/metrics_text.h"
 
 namespace sluice::app {
 namespace {
@@ -100,7 +101,12 @@ class AdminServerTest : public ::testing::Test {
  protected:
   void StartServer(std::string token = "") {
     server_ = std::make_unique<AdminServer>(
-        io_, AdminOptions{"127.0.0.1", 0, std::move(token)}, registry_, nullptr,
+        io_, AdminOptions{"127.0.0.1", 0, std::move(token)},
+        [this] {
+          metrics_.Flush();
+          return observability::RenderMetrics(*registry_);
+        },
+        nullptr,
         [this] { return ready_.load(); }, [] { return std::string(R"({"admin":"redacted"})"); },
         nullptr, reload_);
     server_->Start();
@@ -136,7 +142,7 @@ class AdminServerTest : public ::testing::Test {
 
 TEST_F(AdminServerTest, MetricsServesTextExpositionWithBuildInfo) {
   StartServer();
-  metrics_.Route("public", "api").Record(200, 0.01);
+  metrics_.Route("public", "api").Record(0, 200, 0.01);
   const Reply reply = Client(port()).Request(http::verb::get, "/metrics");
   EXPECT_EQ(reply.status, 200u);
   EXPECT_EQ(reply.content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -323,7 +329,8 @@ TEST_F(AdminServerTest, StartThrowsSystemErrorNamingTheAddressWhenPortIsTaken) {
   tcp::acceptor taken(io, {asio::ip::make_address("127.0.0.1"), 0});
   const uint16_t busy = taken.local_endpoint().port();
   AdminServer server(
-      io_, AdminOptions{"127.0.0.1", busy, ""}, registry_, nullptr, [] { return true; },
+      io_, AdminOptions{"127.0.0.1", busy, ""}, [] { return std::string(); }, nullptr,
+      [] { return true; },
       [] { return std::string("{}"); });
   try {
     server.Start();

@@ -28,7 +28,11 @@ std::optional<double> Sample(const std::string& text, const std::string& series)
 
 class GatewayMetricsTest : public ::testing::Test {
  protected:
-  std::string Render() const { return RenderMetrics(*registry_); }
+  // What a scrape does: flush the workers' shards, then collect.
+  std::string Render() {
+    metrics_.Flush();
+    return RenderMetrics(*registry_);
+  }
 
   std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
   GatewayMetrics metrics_{registry_};
@@ -36,10 +40,10 @@ class GatewayMetricsTest : public ::testing::Test {
 
 TEST_F(GatewayMetricsTest, CountsRequestsByListenerRouteAndCode) {
   RouteStats& api = metrics_.Route("public", "api");
-  api.Record(200, 0.003);
-  api.Record(200, 0.004);
-  api.Record(503, 0.2);
-  metrics_.Route("public", "static").Record(404, 0.001);
+  api.Record(0, 200, 0.003);
+  api.Record(0, 200, 0.004);
+  api.Record(0, 503, 0.2);
+  metrics_.Route("public", "static").Record(0, 404, 0.001);
 
   const std::string text = Render();
   EXPECT_EQ(Sample(text, R"(sluice_requests_total{code="200",listener="public",route="api"})"), 2);
@@ -54,9 +58,9 @@ TEST_F(GatewayMetricsTest, CountsRequestsByListenerRouteAndCode) {
 
 TEST_F(GatewayMetricsTest, DurationHistogramUsesLogSpacedBuckets) {
   RouteStats& api = metrics_.Route("public", "api");
-  api.Record(200, 0.003);
-  api.Record(200, 0.004);
-  api.Record(503, 0.2);
+  api.Record(0, 200, 0.003);
+  api.Record(0, 200, 0.004);
+  api.Record(0, 503, 0.2);
 
   const std::string text = Render();
   const std::string prefix = R"(sluice_request_duration_seconds_bucket{listener="public",)";
@@ -76,10 +80,10 @@ TEST_F(GatewayMetricsTest, DurationHistogramUsesLogSpacedBuckets) {
 
 TEST_F(GatewayMetricsTest, OutOfRangeStatusCodesShareTheOtherLabel) {
   RouteStats& api = metrics_.Route("public", "api");
-  api.Record(0, 0.1);
-  api.Record(99, 0.1);
-  api.Record(600, 0.1);
-  api.Record(599, 0.1);
+  api.Record(0, 0, 0.1);
+  api.Record(0, 99, 0.1);
+  api.Record(0, 600, 0.1);
+  api.Record(0, 599, 0.1);
   const std::string text = Render();
   EXPECT_EQ(Sample(text, R"(sluice_requests_total{code="other",listener="public",route="api"})"),
             3);
@@ -97,10 +101,10 @@ TEST_F(GatewayMetricsTest, RouteAndClusterReturnStableReferences) {
 
 TEST_F(GatewayMetricsTest, ClusterStatsExposeInflightLatencyAndErrorsByKind) {
   ClusterStats& backend = metrics_.Cluster("backend");
-  backend.inflight->Increment();
-  backend.inflight->Increment();
-  backend.inflight->Decrement();
-  backend.upstream_latency->Observe(0.02);
+  backend.inflight->Add(0, 1);
+  backend.inflight->Add(1, 1);
+  backend.inflight->Add(0, -1);
+  backend.upstream_latency->Observe(1, 0.02);
   backend.RecordError(UpstreamErrorKind::kTimeout);
   backend.RecordError(UpstreamErrorKind::kTimeout);
   backend.RecordError(UpstreamErrorKind::kBadResponse);
@@ -140,8 +144,9 @@ TEST_F(GatewayMetricsTest, ConnectionsDrainingAndBuildInfo) {
 TEST_F(GatewayMetricsTest, SecondInstanceOnSameRegistrySharesFamilies) {
   // A config reload may build a new GatewayMetrics on the process registry.
   GatewayMetrics again(registry_);
-  metrics_.Route("l", "r").Record(200, 0.01);
-  again.Route("l", "r").Record(200, 0.01);
+  metrics_.Route("l", "r").Record(0, 200, 0.01);
+  again.Route("l", "r").Record(0, 200, 0.01);
+  again.Flush();
   EXPECT_EQ(Sample(Render(), R"(sluice_requests_total{code="200",listener="l",route="r"})"), 2);
 }
 
@@ -151,8 +156,9 @@ TEST_F(GatewayMetricsTest, ConcurrentFirstUseOfACodeLosesNoCounts) {
   constexpr int kPerThread = 1000;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&api] {
-      for (int i = 0; i < kPerThread; ++i) api.Record(200 + i % 3, 0.001);
+    threads.emplace_back([&api, t] {  // 8 threads on 5 workers' shards: some share one
+      const auto worker = static_cast<std::size_t>(t % 5);
+      for (int i = 0; i < kPerThread; ++i) api.Record(worker, 200 + i % 3, 0.001);
     });
   }
   for (auto& thread : threads) thread.join();
@@ -164,6 +170,42 @@ TEST_F(GatewayMetricsTest, ConcurrentFirstUseOfACodeLosesNoCounts) {
                  .value_or(0);
   }
   EXPECT_EQ(total, kThreads * kPerThread);
+}
+
+TEST_F(GatewayMetricsTest, EachScrapeAddsOnlyWhatWasRecordedSinceTheLast) {
+  RouteStats& api = metrics_.Route("public", "api");
+  api.Record(0, 200, 0.25);
+  api.Record(1, 200, 0.5);
+  const std::string series = R"(sluice_requests_total{code="200",listener="public",route="api"})";
+  const std::string sum = R"(sluice_request_duration_seconds_sum{listener="public",route="api"})";
+  EXPECT_EQ(Sample(Render(), series), 2);
+  EXPECT_EQ(Sample(Render(), series), 2) << "a second scrape adds nothing";
+  api.Record(7, 200, 1.0);
+  const std::string text = Render();
+  EXPECT_EQ(Sample(text, series), 3);
+  EXPECT_NEAR(*Sample(text, sum), 1.75, 1e-9);
+}
+
+TEST_F(GatewayMetricsTest, AValueOnABucketBoundCountsInThatBucket) {
+  ClusterStats& backend = metrics_.Cluster("backend");
+  backend.upstream_latency->Observe(0, 0.025);  // le="0.025" includes 0.025, as Prometheus says
+  backend.upstream_latency->Observe(0, 31.0);   // above every bound: +Inf only
+  const std::string text = Render();
+  const std::string prefix = R"(sluice_upstream_latency_seconds_bucket{cluster="backend",le=")";
+  EXPECT_EQ(Sample(text, prefix + R"(0.01"})"), 0);
+  EXPECT_EQ(Sample(text, prefix + R"(0.025"})"), 1);
+  EXPECT_EQ(Sample(text, prefix + R"(30"})"), 1);
+  EXPECT_EQ(Sample(text, prefix + R"(+Inf"})"), 2);
+}
+
+TEST_F(GatewayMetricsTest, InflightIsReadAcrossWorkersWithoutAScrape) {
+  ClusterStats& backend = metrics_.Cluster("backend");
+  backend.inflight->Add(0, 1);
+  backend.inflight->Add(1, 1);
+  backend.inflight->Add(9, 1);  // beyond the shard count: shares a shard
+  EXPECT_EQ(backend.inflight->Value(), 3) << "the forwarder reads it on the request path";
+  backend.inflight->Add(1, -1);
+  EXPECT_EQ(backend.inflight->Value(), 2);
 }
 
 }  // namespace
