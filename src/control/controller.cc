@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "control/curve_rules.h"
 #include "control/service_baseline.h"
 
 namespace sluice::control {
@@ -78,61 +79,6 @@ double DecreaseTarget(const ControllerState& s, const WindowStats& w, double e, 
   return target;
 }
 
-// The load curve's knee is trusted where it is precise and the service time narrow (mean under
-// 1.5 × p10, as for the probe): there a few hundred samples place it to one request, and the
-// p10 cannot see a queue. With a wide spread of service times the curve's noise is of the size
-// of the rise it looks for.
-bool NarrowService(const ControllerState& state) {
-  return state.base_p10_s > 0 && state.base_mean_s > 0 &&
-         state.base_mean_s < C::kNarrowService * state.base_p10_s;
-}
-
-bool UseLoadCurve(const ControllerState& state, const KneeFit& fit) {
-  return fit.Precise() && NarrowService(state);
-}
-
-// The load curve's flat part is the service time, measured at concurrencies where nothing
-// waited in the backend; a baseline learnt from windows that looked clean (their p10 at its
-// minimum) may hold a little queue, or too few samples. It moves half the way there each window
-// the curve places a knee. (Not from a curve flat as far as it goes: at one concurrency alone it
-// always is, queue or none.)
-void CorrectServiceTime(const ControllerState& state, const KneeFit& fit, ControllerState& s) {
-  if (s.base_mean_s <= 0 || fit.service_s <= 0) return;
-  if (!UseLoadCurve(state, fit)) return;
-  s.base_mean_s += C::kKneeGain * (fit.service_s - s.base_mean_s);
-}
-
-// The load curve places the knee (UseLoadCurve): the limit goes to the whole number nearest the
-// top of the range of knees that fit (the gate enforces whole numbers; one more would wait
-// inside the backend), up by at most 10 % + 1 a window and only when the limit was busy enough
-// for more to help, down half the way (damping). No headroom beyond that: the curve counts requests on their way to and
-// from the backend too, so a limit at its knee keeps the backend busy (X × the service time,
-// the other rule's knee, does not count them, hence its × 1.05 + 1).
-ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit, double fill,
-                               bool may_grow, double max_up, ControllerState& s,
-                               const ControllerParams& p) {
-  s.knee = fit.knee;
-  s.knee_from_curve = true;
-  // The gate enforces a whole number: the one nearest the top of the knees that fit.
-  const double target = std::round(std::max(fit.knee, fit.knee_high));
-  if (std::round(state.limit) == target) return ControllerAction::kHoldAtKnee;
-  if (target > state.limit) {
-    if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;
-    s.limit = Clamp(std::min(target, max_up), p);
-    return ControllerAction::kIncrease;
-  }
-  s.limit = Clamp(state.limit + C::kKneeGain * (target - state.limit), p);
-  return ControllerAction::kToKnee;
-}
-
-// The curve is flat up to the limit (or beyond), over more than one concurrency (one alone is
-// always flat, queue or none): the backend took that many without a queue, and may take more
-// (it became faster, or has more slots now).
-bool CurveAllowsMore(const ControllerState& state, const KneeFit& fit) {
-  return fit.kind == KneeFit::Kind::kNoRise && fit.concurrencies >= 2 &&
-         fit.knee >= std::round(state.limit);
-}
-
 // The limit binds: move to the backend's knee, X × the service time (Little's law: at its knee
 // the backend completes its maximum X with nothing waiting), plus headroom. The knee shows only
 // while the backend queues (its mean latency above the baseline); the last estimate is kept.
@@ -156,16 +102,7 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
     // mixes two speeds and places a knee anywhere.
     return ToLocatedKnee(state, fit, fill, may_grow && queue_free, max_up, s, p);
   }
-  if (NarrowService(state) && fit.kind == KneeFit::Kind::kRising) {
-    // Latency rises at every concurrency the curve has seen (the limit has only been past the
-    // knee since the curve restarted): the knee is below the lowest of them, so the limit goes
-    // one under it, where the curve can see the flat part.
-    const double below = std::round(fit.knee) - 1;
-    if (below < state.limit - 0.5) {
-      s.limit = Clamp(std::max(below, state.limit * C::kMaxDecrease), p);
-      return ControllerAction::kToKnee;
-    }
-  }
+  if (BelowRisingCurve(state, fit, s, p)) return ControllerAction::kToKnee;
   if (mean <= 0 || (base <= 0 && !state.starting)) return ControllerAction::kHold;
   if (queue_free) {
     // A limit that only rare bursts reach is not what holds demand back: growing it would only
@@ -252,9 +189,8 @@ std::optional<ControllerAction> Probe(const ControllerState& state, const Window
   }
   // Only where the p10 cannot tell: with a spread of service times (the mean well above the
   // fast end) any queue lifts the p10 and the windows that look clean are clean.
-  const bool narrow = state.base_mean_s < C::kNarrowService * state.base_p10_s;
-  if (state.starting || state.knee <= 0 || state.base_mean_s <= 0 || !w.limit_binding() ||
-      !narrow || UseLoadCurve(state, fit)) {
+  if (state.starting || state.knee <= 0 || !w.limit_binding() || !NarrowService(state) ||
+      UseLoadCurve(state, fit)) {
     return std::nullopt;
   }
   if (state.next_probe_at == core::TimePoint{}) {
@@ -392,7 +328,7 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
   s.load_curve.Add(w.load, w.duration);
   GatherSlowdownEvidence(state, w, now, s);
   CheckDescent(state, w, now, s);
-  TrackBaseline(state, w, now, s);
+  TrackBaseline(state, w, now, s);  // clears the load curve when the backend changed speed
   d.knee_fit = KneeFitter::Fit(s.load_curve);
   CorrectServiceTime(state, d.knee_fit, s);
   if (!state.slo_infeasible && SlowerBackendIsInfeasible(w, *signal, setpoint, s, d)) {

@@ -229,7 +229,7 @@ class Controller {
   static constexpr double kBusyEnough = 0.7;  // in flight ÷ limit: growing it may help
   static constexpr auto kProbeInterval = std::chrono::seconds(10);
   static constexpr double kProbeDepth = 0.10;      // the probe runs the limit this much lower
-  static constexpr double kNarrowService = 1.5;    // mean ÷ p10 below this: probe (see Probe)
+  static constexpr double kNarrowService = 1.5;  // mean ÷ p10 below this: probe, load curve
   static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
   static constexpr double kDescentDepth = 0.75;    // in flight ÷ at a descent's start: judge it
   static constexpr double kBaseMeanFall = 0.3;     // EWMA gains of the baseline mean

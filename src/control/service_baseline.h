@@ -50,17 +50,18 @@ namespace sluice::control {
 void TrackBaseline(const ControllerState& state, const WindowStats& w, core::TimePoint now,
                    ControllerState& s);
 
-// After a slowdown, the windows that kept at least as many requests in flight (X × mean,
-// Little) as the backend served at once before measure how fast it completes that many now.
+// After a slowdown, the windows that kept about as many requests in flight (X × mean, Little;
+// within 10 %) as the backend served at once before measure how fast it completes them now.
 // The window that showed the slowdown is left out: it holds requests served at the old speed.
 void GatherSlowdownEvidence(const ControllerState& state, const WindowStats& w, core::TimePoint now,
                             ControllerState& s);
 
 // A lower bound on the p99 the slower backend shows with no queue at all, or nullopt while the
 // evidence is thinner than a p99's worth. Before, it served L at once without a queue (with the
-// service time S₀ and the p99 P₀); now, with at least L in flight, it serves at least L at once
-// and completes X: its service time is at least L ÷ X (Little). A backend that became slower
-// stretches its service times, so its p99 without a queue is at least P₀ × (L ÷ X) ÷ S₀.
+// service time S₀ and the p99 P₀); now, with N ≤ L in flight, it serves all N at once and
+// completes X: its service time is at least N ÷ X (Little; N averaged over the windows, capped
+// at L). A backend that became slower stretches its service times, so its p99 without a queue is
+// at least P₀ × (N ÷ X) ÷ S₀.
 [[nodiscard]] std::optional<double> SlowerBackendOwnP99(const SlowdownEvidence& e);
 
 // A service time learnt too low makes the knee (X × service time) look lower than the limit, so
