@@ -219,9 +219,8 @@ AdminServer::AdminServer(asio::io_context& io, AdminOptions options,
                          std::function<ReloadOutcome()> reload) {
   // A logger with no sinks discards everything, which keeps every log call unconditional.
   if (!logger) logger = std::make_shared<spdlog::logger>("sluice.admin");
-  AdminHandlers handlers{
-      std::move(metrics_text),
-      std::move(is_ready), std::move(config_json), std::move(controller_json), std::move(reload)};
+  AdminHandlers handlers{std::move(metrics_text), std::move(is_ready), std::move(config_json),
+                         std::move(controller_json), std::move(reload)};
   state_ = std::make_shared<AdminServerState>(io, std::move(options), std::move(logger),
                                               std::move(handlers));
 }

@@ -44,9 +44,8 @@ class AdminServer {
   // GET /metrics (Prometheus text format). reload runs on the io_context's thread for each
   // POST /reload; null = /reload answers 404.
   AdminServer(boost::asio::io_context& io, AdminOptions options,
-              std::function<std::string()> metrics_text,
-              std::shared_ptr<spdlog::logger> logger, std::function<bool()> is_ready,
-              std::function<std::string()> config_json,
+              std::function<std::string()> metrics_text, std::shared_ptr<spdlog::logger> logger,
+              std::function<bool()> is_ready, std::function<std::string()> config_json,
               std::function<std::string()> controller_json = nullptr,
               std::function<ReloadOutcome()> reload = nullptr);
   // Calls Stop(), so destroying the server releases its port.

@@ -169,7 +169,7 @@ struct ControllerState {
   double base_throughput = 0;    // of the last window without backend queueing
   SlowdownEvidence slowdown;
   KneeDescent descent;
-  double knee = 0;  // the last estimate of the backend's knee (smoothed); 0: none
+  double knee = 0;               // the last estimate of the backend's knee (smoothed); 0: none
   bool knee_from_curve = false;  // `knee` is where the load curve placed it, in whole requests
   // The service-time probe: 0 idle, 1 the lowered limit drains the backend's queue, 2 the
   // window that measures. probe_return_limit is the limit before it.
@@ -229,7 +229,7 @@ class Controller {
   static constexpr double kBusyEnough = 0.7;  // in flight ÷ limit: growing it may help
   static constexpr auto kProbeInterval = std::chrono::seconds(10);
   static constexpr double kProbeDepth = 0.10;      // the probe runs the limit this much lower
-  static constexpr double kNarrowService = 1.5;  // mean ÷ p10 below this: probe, load curve
+  static constexpr double kNarrowService = 1.5;    // mean ÷ p10 below this: probe, load curve
   static constexpr double kCleanTolerance = 0.02;  // p10 at its baseline: no backend queue
   static constexpr double kDescentDepth = 0.75;    // in flight ÷ at a descent's start: judge it
   static constexpr double kBaseMeanFall = 0.3;     // EWMA gains of the baseline mean

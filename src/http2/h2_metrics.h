@@ -3,7 +3,8 @@
 // guards tripped by kind. Label values come from fixed lists, so cardinality is bounded.
 //
 // Thread-safety: thread-safe; all series are created in the constructor, prometheus-cpp
-// counters are atomic and the streams gauge is sharded. One instance is shared by every HTTP/2 connection.
+// counters are atomic and the streams gauge is sharded. One instance is shared by every HTTP/2
+// connection.
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>

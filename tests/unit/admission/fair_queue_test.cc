@@ -500,7 +500,7 @@ TEST(FairQueueTest, StandsOnceTheShareTurnedAwayReachesStandingShare) {
   cfg.standing_share = 0.10;
   FairQueue q(cfg);
   for (uint64_t id = 1; id <= 20; ++id) (void)q.Enqueue(r.Make(id), clock.Now());
-  clock.Advance(200ms);  // the 20 weigh e^-0.2 each now: 16.4 arrivals
+  clock.Advance(200ms);                 // the 20 weigh e^-0.2 each now: 16.4 arrivals
   TurnOneAway(q, r, 100, clock.Now());  // 1 of 17.4: 6 %
   EXPECT_FALSE(q.standing(clock.Now()));
   TurnOneAway(q, r, 101, clock.Now());  // 2 of 18.4: 11 %

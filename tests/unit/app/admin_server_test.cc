@@ -106,9 +106,8 @@ class AdminServerTest : public ::testing::Test {
           metrics_.Flush();
           return observability::RenderMetrics(*registry_);
         },
-        nullptr,
-        [this] { return ready_.load(); }, [] { return std::string(R"({"admin":"redacted"})"); },
-        nullptr, reload_);
+        nullptr, [this] { return ready_.load(); },
+        [] { return std::string(R"({"admin":"redacted"})"); }, nullptr, reload_);
     server_->Start();
     ASSERT_NE(server_->port(), 0);
     thread_ = std::thread([this] { io_.run(); });
@@ -330,8 +329,7 @@ TEST_F(AdminServerTest, StartThrowsSystemErrorNamingTheAddressWhenPortIsTaken) {
   const uint16_t busy = taken.local_endpoint().port();
   AdminServer server(
       io_, AdminOptions{"127.0.0.1", busy, ""}, [] { return std::string(); }, nullptr,
-      [] { return true; },
-      [] { return std::string("{}"); });
+      [] { return true; }, [] { return std::string("{}"); });
   try {
     server.Start();
     FAIL() << "expected std::system_error";
