@@ -65,6 +65,10 @@ class Gateway {
   [[nodiscard]] std::size_t open_connections() const {
     return open_connections_.load(std::memory_order_relaxed);
   }
+  // Open connections served by one worker (any thread; a moment's snapshot).
+  [[nodiscard]] std::size_t open_connections(std::size_t worker) const {
+    return trackers_.at(worker)->open();
+  }
 
  private:
   // What one generation's listener gives the connections it accepts (sessions keep it alive
@@ -104,7 +108,11 @@ class Gateway {
   [[nodiscard]] std::unique_ptr<ListenerSocket> OpenSocket(
       const config::ListenerConfig& cfg, std::shared_ptr<const ListenerServing> serving);
   [[nodiscard]] std::size_t ListenerSlot(const std::string& name);
+  // A connection its worker's acceptor took: handed to the next worker in turn (see
+  // gateway_accept.cc), then served there.
   void Accept(ListenerSocket& socket, boost::asio::ip::tcp::socket peer, std::size_t worker);
+  void Serve(std::shared_ptr<const ListenerServing> serving, boost::asio::ip::tcp::socket socket,
+             std::size_t worker);
   // Both http1 and h2c on one port: the first bytes decide (app/protocol_sniffer.h).
   void SniffThenServe(const ListenerServing& rt, boost::asio::ip::tcp::socket socket,
                       http::ConnectionInfo info);
@@ -141,6 +149,7 @@ class Gateway {
   ClusterRegistry clusters_;
   std::atomic<std::size_t> open_connections_{0};
   std::vector<std::unique_ptr<net::ConnectionTracker>> trackers_;  // one per worker
+  std::atomic<std::size_t> next_worker_{0};  // round robin over accepted connections (relaxed)
   std::vector<std::unique_ptr<ListenerSocket>> listeners_;  // the current config's, in order
   std::vector<RetiredSocket> retired_listeners_;
   std::vector<std::string> listener_slots_;  // slot → listener name; a name keeps its slot

@@ -2,8 +2,12 @@
 // the preface sniffer when a cleartext listener takes both, or through the TLS handshake and
 // ALPN on a TLS listener. Each path runs on the socket's worker; a connection is counted (and
 // drained) from the moment its session starts.
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <memory>
 
 #include "app/gateway.h"
 #include "app/protocol_sniffer.h"
@@ -13,12 +17,45 @@ namespace sluice::app {
 
 namespace asio = boost::asio;
 
+// Each worker has its own SO_REUSEPORT acceptor, and the kernel places connections by a hash
+// of their addresses: a few long-lived connections (16 h2 clients, say) often split 10 to 6,
+// and the streams on the busier worker wait longer (loadtest/RESULTS.md, the h2 tail at 100
+// streams). So every accepted connection goes to the next worker in turn; a socket whose turn
+// is another worker's is released from this one's reactor and assigned to that one's.
 void Gateway::Accept(ListenerSocket& listener, asio::ip::tcp::socket socket, std::size_t worker) {
+  // Taken once: the settings of the generation that accepted the connection, for its lifetime.
+  auto serving = listener.serving.load();
+  const std::size_t target = next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_->size();
+  if (target == worker) {
+    Serve(std::move(serving), std::move(socket), worker);
+    return;
+  }
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  if (ec) return;  // already gone
+  const int fd = socket.release(ec);
+  if (ec) return;
+  // Closes the descriptor unless the target took it (a worker that stops first drops the task).
+  auto owned = std::shared_ptr<int>(new int(fd), [](const int* p) {
+    if (*p >= 0) ::close(*p);
+    delete p;
+  });
+  asio::post(workers_->context(target), [this, serving = std::move(serving), protocol, owned,
+                                         target]() mutable {
+    asio::ip::tcp::socket moved(workers_->context(target));
+    boost::system::error_code assign_ec;
+    moved.assign(protocol, *owned, assign_ec);
+    if (assign_ec) return;  // owned closes it
+    *owned = -1;            // the socket owns it now
+    Serve(std::move(serving), std::move(moved), target);
+  });
+}
+
+void Gateway::Serve(std::shared_ptr<const ListenerServing> serving, asio::ip::tcp::socket socket,
+                    std::size_t worker) {
   boost::system::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
-  // Taken once: the settings of the generation that accepted the connection, for its lifetime.
-  auto serving = listener.serving.load();
   const ListenerServing& rt = *serving;
   http::ConnectionInfo info;
   info.listener = rt.config.name;

@@ -2,8 +2,8 @@
 // Knows every open downstream connection of one worker so a drain can reach them: idle ones
 // close at once, busy ones finish their current response and then close.
 //
-// Thread-safety: owned by one worker; call only on that worker's executor. The total count
-// is an atomic shared by all trackers so the control thread can watch the drain.
+// Thread-safety: owned by one worker; call only on that worker's executor, except open(). The
+// total count is an atomic shared by all trackers so the control thread can watch the drain.
 #include <atomic>
 #include <cstddef>
 #include <unordered_set>
@@ -26,10 +26,12 @@ class ConnectionTracker {
   void Add(DrainableConnection* c) {
     connections_.insert(c);
     total_.fetch_add(1, std::memory_order_relaxed);
+    open_.store(connections_.size(), std::memory_order_relaxed);
     if (draining_) c->BeginDrain();
   }
   void Remove(DrainableConnection* c) {
     if (connections_.erase(c) != 0) total_.fetch_sub(1, std::memory_order_relaxed);
+    open_.store(connections_.size(), std::memory_order_relaxed);
   }
   void DrainAll() {
     draining_ = true;
@@ -39,10 +41,13 @@ class ConnectionTracker {
   }
   [[nodiscard]] bool draining() const { return draining_; }
   [[nodiscard]] std::size_t size() const { return connections_.size(); }
+  // size() for other threads (writer: this worker; relaxed: a snapshot for tests and stats).
+  [[nodiscard]] std::size_t open() const { return open_.load(std::memory_order_relaxed); }
 
  private:
   std::atomic<std::size_t>& total_;
   std::unordered_set<DrainableConnection*> connections_;
+  std::atomic<std::size_t> open_{0};
   bool draining_ = false;
 };
 

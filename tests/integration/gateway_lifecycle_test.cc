@@ -2,6 +2,9 @@
 // leaves the process healthy (other gateways in the same process keep working).
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
 #include "support/proxy_fixture.h"
 
 namespace sluice::testing {
@@ -41,6 +44,27 @@ TEST(GatewayLifecycleTest, RepeatedStartServeStopLeavesProcessHealthy) {
     gateway.reset();
   }
   EXPECT_EQ(upstream.request_count(), 20u);
+}
+
+// Connections go to the workers in turn, not by the kernel's hash of their addresses
+// (SO_REUSEPORT), which can put most of a few long-lived clients on one worker. (By the hash
+// alone, 32 connections split exactly 16/16 one time in seven.)
+TEST(GatewayLifecycleTest, ConnectionsAreSpreadOverTheWorkersInTurn) {
+  FakeUpstream upstream;
+  GatewayHarness gateway(MakeConfig({upstream.port()}));  // two workers
+  constexpr int kClients = 32;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<RawClient>(gateway.port()));
+    ASSERT_TRUE(clients.back()->Send(MakeRequest("GET", "/")));
+    auto res = clients.back()->ReadResponse();
+    ASSERT_TRUE(res) << "client " << i;
+    EXPECT_EQ(res->status, 200);
+  }
+  auto& g = gateway.gateway();
+  EXPECT_TRUE(WaitUntil([&] {
+    return g.open_connections(0) == kClients / 2 && g.open_connections(1) == kClients / 2;
+  })) << g.open_connections(0) << " and " << g.open_connections(1);
 }
 
 }  // namespace
