@@ -25,7 +25,8 @@ namespace asio = boost::asio;
 void Gateway::Accept(ListenerSocket& listener, asio::ip::tcp::socket socket, std::size_t worker) {
   // Taken once: the settings of the generation that accepted the connection, for its lifetime.
   auto serving = listener.serving.load();
-  const std::size_t target = next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_->size();
+  const std::size_t target =
+      next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_->size();
   if (target == worker) {
     Serve(std::move(serving), std::move(socket), worker);
     return;
@@ -40,15 +41,15 @@ void Gateway::Accept(ListenerSocket& listener, asio::ip::tcp::socket socket, std
     if (*p >= 0) ::close(*p);
     delete p;
   });
-  asio::post(workers_->context(target), [this, serving = std::move(serving), protocol, owned,
-                                         target]() mutable {
-    asio::ip::tcp::socket moved(workers_->context(target));
-    boost::system::error_code assign_ec;
-    moved.assign(protocol, *owned, assign_ec);
-    if (assign_ec) return;  // owned closes it
-    *owned = -1;            // the socket owns it now
-    Serve(std::move(serving), std::move(moved), target);
-  });
+  asio::post(workers_->context(target),
+             [this, serving = std::move(serving), protocol, owned, target]() mutable {
+               asio::ip::tcp::socket moved(workers_->context(target));
+               boost::system::error_code assign_ec;
+               moved.assign(protocol, *owned, assign_ec);
+               if (assign_ec) return;  // owned closes it
+               *owned = -1;            // the socket owns it now
+               Serve(std::move(serving), std::move(moved), target);
+             });
 }
 
 void Gateway::Serve(std::shared_ptr<const ListenerServing> serving, asio::ip::tcp::socket socket,

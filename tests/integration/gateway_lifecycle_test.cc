@@ -64,7 +64,8 @@ TEST(GatewayLifecycleTest, ConnectionsAreSpreadOverTheWorkersInTurn) {
   auto& g = gateway.gateway();
   EXPECT_TRUE(WaitUntil([&] {
     return g.open_connections(0) == kClients / 2 && g.open_connections(1) == kClients / 2;
-  })) << g.open_connections(0) << " and " << g.open_connections(1);
+  })) << g.open_connections(0)
+      << " and " << g.open_connections(1);
 }
 
 }  // namespace
