@@ -23,7 +23,7 @@ uint32_t ClusterController::computed_limit() const {
 
 void ClusterController::SetParams(const ControllerParams& params) {
   params_ = params;
-  state_.limit = std::clamp(state_.limit, params_.min_limit, params_.max_limit);
+  state_.limit = params_.ClampLimit(state_.limit);
   if (enforce_) limit_.Set(computed_limit());
 }
 

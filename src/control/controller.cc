@@ -26,10 +26,6 @@ std::optional<double> LatencySignal(const WindowStats& w, double setpoint_s) {
   return signal;
 }
 
-double Clamp(double limit, const ControllerParams& p) {
-  return std::clamp(limit, p.min_limit, p.max_limit);
-}
-
 void SetMode(ControllerState& s, ControllerDecision& d, ControllerMode mode, core::TimePoint now) {
   if (s.mode == mode) return;
   s.mode = mode;
@@ -112,24 +108,11 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
     // Until the first sign of the knee, double (slow start): the initial limit is a guess, and
     // while it is too low requests wait in sluice's queue.
     if (state.starting) {
-      s.limit = Clamp(state.limit * 2, p);
+      s.limit = p.ClampLimit(state.limit * 2);
     } else {
-      if (state.knee_from_curve) {
-        // The curve's knee counts whole requests and needs no headroom. Past it, one request
-        // at a time, and only once the curve (new after a change of speed) is flat up to the
-        // limit: the next window's curve shows whether that one waited.
-        const double known = std::round(state.knee);
-        if (state.limit < known - 0.5) {
-          s.limit = Clamp(std::min(max_up, known), p);
-        } else if (CurveAllowsMore(state, fit)) {
-          s.limit = Clamp(std::round(state.limit) + 1, p);
-        } else {
-          return ControllerAction::kHoldAtKnee;
-        }
-        return ControllerAction::kIncrease;
-      }
+      if (state.knee_from_curve) return GrowToCurveKnee(state, fit, max_up, s, p);
       const double known = state.knee > 0 ? state.knee * (1 + C::kKneeHeadroom) + 1 : max_up;
-      s.limit = Clamp(std::min(max_up, std::max(known, state.limit + 1)), p);
+      s.limit = p.ClampLimit(std::min(max_up, std::max(known, state.limit + 1)));
       // A full limit without a queue in the backend proves the knee is at least this high.
       if (state.knee > 0 && fill >= C::kSaturated) s.knee = std::max(state.knee, state.limit);
     }
@@ -149,7 +132,7 @@ ControllerAction TowardsKnee(const ControllerState& state, const WindowStats& w,
   }
   // Half the way per window: one window's estimate is noisy, several agree.
   const double next = state.limit + C::kKneeGain * (target - state.limit);
-  s.limit = Clamp(std::clamp(next, state.limit * C::kMaxDecrease, max_up), p);
+  s.limit = p.ClampLimit(std::clamp(next, state.limit * C::kMaxDecrease, max_up));
   if (s.limit < state.limit && s.descent.limit <= 0) {
     s.descent = {state.limit, completions, mean, now};
   }
@@ -184,7 +167,7 @@ std::optional<ControllerAction> Probe(const ControllerState& state, const Window
       s.knee = state.knee * s.base_mean_s / state.base_mean_s;
     }
     // Back where it was; the knee rule takes it from there with the new service time.
-    s.limit = Clamp(std::max(state.probe_return_limit, state.limit), p);
+    s.limit = p.ClampLimit(std::max(state.probe_return_limit, state.limit));
     return ControllerAction::kProbe;
   }
   // Only where the p10 cannot tell: with a spread of service times (the mean well above the
@@ -201,7 +184,7 @@ std::optional<ControllerAction> Probe(const ControllerState& state, const Window
     return std::nullopt;
   }
   s.probe_return_limit = state.limit;
-  s.limit = Clamp(state.limit * (1 - C::kProbeDepth), p);
+  s.limit = p.ClampLimit(state.limit * (1 - C::kProbeDepth));
   s.probe_phase = 1;
   return ControllerAction::kProbe;
 }
@@ -239,7 +222,7 @@ ControllerAction HoldInfeasible(const ControllerState& state, const WindowStats&
   if (s.smoothed_s > C::kInfeasibleQueueing * s.infeasible_base_s) {
     const double target = state.limit * s.infeasible_base_s / s.smoothed_s;
     const double next = state.limit + C::kKneeGain * (target - state.limit);  // damped
-    s.limit = Clamp(std::max(next, state.limit * C::kMaxDecrease), p);
+    s.limit = p.ClampLimit(std::max(next, state.limit * C::kMaxDecrease));
     return ControllerAction::kDecrease;
   }
   if (w.limit_binding()) return TowardsKnee(state, w, now, s, p, /*may_grow=*/true, fit);
@@ -286,7 +269,7 @@ std::string_view ActionName(ControllerAction action) {
 
 ControllerState ControllerState::Initial(const ControllerParams& params, core::TimePoint now) {
   ControllerState s;
-  s.limit = std::clamp(params.initial_limit, params.min_limit, params.max_limit);
+  s.limit = params.ClampLimit(params.initial_limit);
   s.mode_since = now;
   return s;
 }
@@ -375,10 +358,10 @@ ControllerStep Controller::Update(const ControllerState& state, const WindowStat
       if (w.p10 > core::Duration::zero()) s.base_p10_s = core::ToSeconds(w.p10);
       s.base_mean_s = core::ToSeconds(w.mean);
       d.infeasible_changed = true;
-      s.limit = Clamp(state.last_limit, p);
+      s.limit = p.ClampLimit(state.last_limit);
       d.action = ControllerAction::kSetToKnee;
     } else {
-      s.limit = Clamp(DecreaseTarget(state, w, e, *signal, setpoint), p);
+      s.limit = p.ClampLimit(DecreaseTarget(state, w, e, *signal, setpoint));
       d.action = ControllerAction::kDecrease;
     }
     s.starting = false;

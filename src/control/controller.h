@@ -99,6 +99,7 @@
 // Checked by a deterministic simulation (tests/sim/): see its file comment for what holds.
 //
 // Thread-safety: stateless class; all state is in the value passed in.
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -120,6 +121,9 @@ struct ControllerParams {
 
   [[nodiscard]] double setpoint_seconds() const {
     return core::ToSeconds(slo_p99) * setpoint_ratio;
+  }
+  [[nodiscard]] double ClampLimit(double limit) const {
+    return std::clamp(limit, min_limit, max_limit);
   }
 };
 

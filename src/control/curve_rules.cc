@@ -5,13 +5,7 @@
 
 namespace sluice::control {
 namespace {
-
 using C = Controller;
-
-double Clamp(double limit, const ControllerParams& p) {
-  return std::clamp(limit, p.min_limit, p.max_limit);
-}
-
 }  // namespace
 
 bool NarrowService(const ControllerState& state) {
@@ -38,16 +32,26 @@ ControllerAction ToLocatedKnee(const ControllerState& state, const KneeFit& fit,
   if (std::round(state.limit) == target) return ControllerAction::kHoldAtKnee;
   if (target > state.limit) {
     if (!may_grow || fill < C::kBusyEnough) return ControllerAction::kHold;
-    s.limit = Clamp(std::min(target, max_up), p);
+    s.limit = p.ClampLimit(std::min(target, max_up));
     return ControllerAction::kIncrease;
   }
-  s.limit = Clamp(state.limit + C::kKneeGain * (target - state.limit), p);
+  s.limit = p.ClampLimit(state.limit + C::kKneeGain * (target - state.limit));
   return ControllerAction::kToKnee;
 }
 
-bool CurveAllowsMore(const ControllerState& state, const KneeFit& fit) {
-  return fit.kind == KneeFit::Kind::kNoRise && fit.concurrencies >= 2 &&
-         fit.knee >= std::round(state.limit);
+ControllerAction GrowToCurveKnee(const ControllerState& state, const KneeFit& fit, double max_up,
+                                 ControllerState& s, const ControllerParams& p) {
+  const double known = std::round(state.knee);
+  const bool flat_to_limit = fit.kind == KneeFit::Kind::kNoRise && fit.concurrencies >= 2 &&
+                             fit.knee >= std::round(state.limit);
+  if (state.limit < known - 0.5) {
+    s.limit = p.ClampLimit(std::min(max_up, known));
+  } else if (flat_to_limit) {
+    s.limit = p.ClampLimit(std::round(state.limit) + 1);
+  } else {
+    return ControllerAction::kHoldAtKnee;
+  }
+  return ControllerAction::kIncrease;
 }
 
 bool BelowRisingCurve(const ControllerState& state, const KneeFit& fit, ControllerState& s,
@@ -55,7 +59,7 @@ bool BelowRisingCurve(const ControllerState& state, const KneeFit& fit, Controll
   if (!NarrowService(state) || fit.kind != KneeFit::Kind::kRising) return false;
   const double below = std::round(fit.knee) - 1;
   if (below >= state.limit - 0.5) return false;
-  s.limit = Clamp(std::max(below, state.limit * C::kMaxDecrease), p);
+  s.limit = p.ClampLimit(std::max(below, state.limit * C::kMaxDecrease));
   return true;
 }
 

@@ -35,10 +35,14 @@ void CorrectServiceTime(const ControllerState& state, const KneeFit& fit, Contro
                                              double fill, bool may_grow, double max_up,
                                              ControllerState& s, const ControllerParams& p);
 
-// The curve is flat up to the limit (or beyond), over more than one concurrency (one alone is
-// always flat, queue or none): the backend took that many without a queue, and may take more
-// (it became faster, or has more slots now).
-[[nodiscard]] bool CurveAllowsMore(const ControllerState& state, const KneeFit& fit);
+// Growth without a queue in the backend when the last knee known came from the curve (it may
+// have restarted since, after a change of speed): up to that knee's whole number (no headroom:
+// it counts whole requests), and past it one request at a time, only once the curve is flat up
+// to the limit over more than one concurrency (one alone is always flat, queue or none); the
+// next window's curve shows whether that one waited. kIncrease, or kHoldAtKnee.
+[[nodiscard]] ControllerAction GrowToCurveKnee(const ControllerState& state, const KneeFit& fit,
+                                               double max_up, ControllerState& s,
+                                               const ControllerParams& p);
 
 // Latency rises at every concurrency the curve has seen (the limit has only been past the knee
 // since the curve restarted): the knee is below the lowest of them, so the limit goes one under

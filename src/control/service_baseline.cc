@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "control/curve_rules.h"
+
 namespace sluice::control {
 namespace {
 
@@ -147,8 +149,7 @@ void TrackBaseline(const ControllerState& state, const WindowStats& w, core::Tim
   // population in flight grew (slow start): the fast ones. Its mean is not the service time,
   // but until there is a better one it is all there is (the knee rule corrects it upwards).
   if (w.duration < w.p99 && state.base_mean_s > 0) return;
-  const bool probed = state.knee > 0 && state.base_mean_s > 0 &&
-                      state.base_mean_s < C::kNarrowService * state.base_p10_s;
+  const bool probed = state.knee > 0 && NarrowService(state);
   const auto samples = static_cast<double>(w.samples);
   if (s.base_mean_s <= 0) {
     s.base_mean_s = mean;

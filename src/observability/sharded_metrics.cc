@@ -7,13 +7,7 @@
 
 namespace sluice::observability {
 
-int64_t ShardedGauge::Value() const {
-  int64_t total = 0;
-  for (const auto& c : cells_) total += c.value.load(std::memory_order_relaxed);
-  return total;
-}
-
-int64_t ShardedCounter::Total() const {
+int64_t ShardCells::Sum() const {
   int64_t total = 0;
   for (const auto& c : cells_) total += c.value.load(std::memory_order_relaxed);
   return total;

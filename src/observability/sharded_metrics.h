@@ -26,39 +26,45 @@ namespace sluice::observability {
 
 inline constexpr std::size_t kMetricShards = 8;
 
-// One shard's value on a cache line of its own.
-struct alignas(64) ShardCell {
-  std::atomic<int64_t> value{0};
+// One value per shard, each on a cache line of its own.
+class ShardCells {
+ public:
+  void Add(std::size_t worker, int64_t delta) {
+    cells_[worker % kMetricShards].value.fetch_add(delta, std::memory_order_relaxed);
+  }
+  [[nodiscard]] int64_t Sum() const;
+
+ private:
+  struct alignas(64) Cell {
+    std::atomic<int64_t> value{0};
+  };
+  std::array<Cell, kMetricShards> cells_{};
 };
 
 // A count that goes up and down (requests in flight, streams open), exported as a gauge.
 class ShardedGauge {
  public:
   explicit ShardedGauge(prometheus::Gauge& exported) : exported_(exported) {}
-  void Add(std::size_t worker, int64_t delta) {
-    cells_[worker % kMetricShards].value.fetch_add(delta, std::memory_order_relaxed);
-  }
-  [[nodiscard]] int64_t Value() const;
+  void Add(std::size_t worker, int64_t delta) { cells_.Add(worker, delta); }
+  [[nodiscard]] int64_t Value() const { return cells_.Sum(); }
   void Flush() { exported_.Set(static_cast<double>(Value())); }
 
  private:
   prometheus::Gauge& exported_;
-  std::array<ShardCell, kMetricShards> cells_{};
+  ShardCells cells_;
 };
 
 // A count that only goes up, exported as a counter.
 class ShardedCounter {
  public:
   explicit ShardedCounter(prometheus::Counter& exported) : exported_(exported) {}
-  void Add(std::size_t worker, int64_t n = 1) {
-    cells_[worker % kMetricShards].value.fetch_add(n, std::memory_order_relaxed);
-  }
-  [[nodiscard]] int64_t Total() const;
+  void Add(std::size_t worker, int64_t n = 1) { cells_.Add(worker, n); }
+  [[nodiscard]] int64_t Total() const { return cells_.Sum(); }
   void Flush();
 
  private:
   prometheus::Counter& exported_;
-  std::array<ShardCell, kMetricShards> cells_{};
+  ShardCells cells_;
   std::mutex flush_mu_;  // guards flushed_
   int64_t flushed_ = 0;
 };
